@@ -1,0 +1,1 @@
+"""callcenter layer — see DESIGN.md."""

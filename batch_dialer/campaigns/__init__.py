@@ -1,0 +1,1 @@
+"""campaigns layer — see DESIGN.md."""

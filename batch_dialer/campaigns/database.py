@@ -1,0 +1,131 @@
+"""Engines for SQLite (embedded default) and PostgreSQL, and the alembic-managed schema."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from batch_dialer.campaigns.settings import mask_url
+
+__all__ = [
+    "DatabaseError",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "open_database",
+    "session_scope",
+    "upgrade",
+]
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_upgrade_lock = threading.Lock()
+
+
+class DatabaseError(Exception):
+    """A database that cannot be opened or is not at the schema this code needs; one clear line."""
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with our connection settings; SQLite gets WAL, busy_timeout and foreign keys."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"DIALER_DATABASE_URL is not a database URL: {mask_url(url)}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        if parsed.database in (None, "", ":memory:"):
+            kwargs.setdefault("poolclass", NullPool)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    raise DatabaseError(
+        f"unsupported database {parsed.get_backend_name()!r} in {mask_url(url)}: use sqlite or postgresql"
+    )
+
+
+def _alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (what `dialer db upgrade` runs)."""
+    with _upgrade_lock:
+        command.upgrade(_alembic_config(engine), revision)
+
+
+def open_database(url: str, auto_upgrade: bool | None = None, **kwargs: Any) -> Engine:
+    """Open the database and make sure its schema is current.
+
+    SQLite files are brought up to date by themselves (nobody runs migrations on a laptop);
+    a PostgreSQL database shared by many workers is upgraded only by `dialer db upgrade`,
+    unless `auto_upgrade=True`.
+    """
+    engine = make_engine(url, **kwargs)
+    if auto_upgrade is None:
+        auto_upgrade = engine.dialect.name == "sqlite"
+    try:
+        current = current_revision(engine)
+        head = head_revision()
+        if current != head:
+            if not auto_upgrade:
+                raise DatabaseError(
+                    f"database {mask_url(url)} is at schema {current or 'empty'}, this version needs {head}: "
+                    "run `dialer db upgrade`"
+                )
+            upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "connection failed"
+        raise DatabaseError(f"cannot open database {mask_url(url)}: {reason}") from exc
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

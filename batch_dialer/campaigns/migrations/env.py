@@ -1,0 +1,30 @@
+"""Alembic environment: the engine comes from batch_dialer.campaigns.database, never from an ini file."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from batch_dialer.campaigns import models
+
+target_metadata = models.SQLModel.metadata
+
+
+def run_migrations_online() -> None:
+    engine = context.config.attributes.get("engine")
+    if not isinstance(engine, Engine):
+        from batch_dialer.campaigns.database import make_engine
+        from batch_dialer.campaigns.settings import get_settings
+
+        engine = make_engine(get_settings().database_url)
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        context.run_migrations()
+
+
+run_migrations_online()

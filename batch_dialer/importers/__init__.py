@@ -1,0 +1,1 @@
+"""importers layer — see DESIGN.md."""

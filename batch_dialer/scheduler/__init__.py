@@ -1,0 +1,1 @@
+"""scheduler layer — see DESIGN.md."""
