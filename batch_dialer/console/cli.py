@@ -17,7 +17,7 @@ from batch_dialer.campaigns.database import DatabaseError, make_engine, upgrade
 from batch_dialer.campaigns.settings import Settings, get_settings, mask_url
 from batch_dialer.console.errors import EXIT_FAILURE, EXIT_USAGE, UserError
 
-__all__ = ["app", "main", "load_settings"]
+__all__ = ["app", "load_settings", "main"]
 
 app = typer.Typer(
     name="dialer",
