@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -199,6 +200,9 @@ class Campaign(SQLModel, table=True):
     rate_per_min: int | None = None
     priority: int = _int(1)
     key_labels: dict[str, str] | None = _json()
+    ivr_max_seconds: int = _int(180)  # after state=1, how long keys may still arrive
+    result_deadline_s: int = _int(1800)  # a placed call with no final result by then is `unknown`
+    token_salt: str = Field(default_factory=lambda: secrets.token_hex(3), max_length=16)
     report_cron: str | None = Field(default=None, max_length=100)
     report_dir: str | None = Field(default=None, max_length=1000)
     created_at: datetime = _created()
@@ -218,10 +222,11 @@ class CallTask(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = _fk("campaign.id", index=False, ondelete="CASCADE")
     contact_id: int = _fk("contact.id", ondelete="CASCADE")
-    phone: str = Field(max_length=32)
+    phone: str = Field(max_length=32, index=True)
     state: str = _status("pending")
     # pending | in_flight | done | invalid | exhausted | dnc | cancelled | unknown
-    attempts: int = _int(0)
+    attempts: int = _int(0)  # real placements
+    claims: int = _int(0)  # attempt numbers handed out (a claim may be abandoned unplaced)
     next_attempt_at: datetime | None = _ts()
     last_outcome: str | None = Field(default=None, max_length=16)
     keys: dict[str, str] | None = _json()
@@ -237,12 +242,15 @@ class CallAttempt(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("task_id", "attempt_no", name="uq_attempt_task_no"),
         Index("ix_attempt_campaign_state", "campaign_id", "state"),
+        Index("ix_attempt_phone_placed", "phone", "placed_at"),
+        Index("ix_attempt_poll", "state", "next_poll_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = _fk("call_task.id", ondelete="CASCADE")
     campaign_id: int = _fk("campaign.id", index=False, ondelete="CASCADE")
     attempt_no: int
+    phone: str = Field(max_length=32)
     token: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     state: str = _status("queued")
     # queued | placed | final | unknown | abandoned
@@ -258,6 +266,7 @@ class CallAttempt(SQLModel, table=True):
     placed_at: datetime | None = _ts()
     answered_at: datetime | None = _ts()
     poll_deadline: datetime | None = _ts()
+    next_poll_at: datetime | None = _ts()
     finished_at: datetime | None = _ts()
 
 

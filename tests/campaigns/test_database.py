@@ -61,7 +61,13 @@ def test_models_round_trip(engine: Engine) -> None:
         s.add(task)
         s.flush()
         s.add(
-            CallAttempt(task_id=task.id, campaign_id=camp.id, attempt_no=1, token=f"c{camp.id}-t{task.id}-a1")
+            CallAttempt(
+                task_id=task.id,
+                campaign_id=camp.id,
+                attempt_no=1,
+                phone=contact.phone,
+                token=f"c{camp.id}-t{task.id}-a1",
+            )
         )
         s.commit()
     with Session(engine) as s:
