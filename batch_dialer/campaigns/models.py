@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from batch_dialer.campaigns.clock import utcnow
@@ -25,6 +25,7 @@ __all__ = [
     "Lease",
     "Opportunity",
     "RejectedRow",
+    "table_of",
 ]
 
 
@@ -181,6 +182,7 @@ class Campaign(SQLModel, table=True):
     kind: str = Field(max_length=16)  # tts | captcha | soap_tts
     status: str = Field(default="draft", max_length=16, index=True)
     # draft | scheduled | running | paused | completed | cancelled
+    status_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     audience: dict[str, Any] | None = _json()
     toneid: int | None = None
     tts: dict[str, str] | None = _json()  # ttsXXX variable -> template with {placeholders}
@@ -278,3 +280,10 @@ class Lease(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(100), primary_key=True))
     holder: str = Field(max_length=200)
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The core `Table` behind a model, for bulk statements (typed, unlike `Model.__table__`)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
