@@ -24,6 +24,7 @@ from .directory import Directory, DirectoryError
 from .engine import CallEngine, SimCall
 from .text_to_call import TextToCall
 from .tone_files import ToneFiles
+from .truth import call_truth, config_truth
 
 __all__ = ["ClickCallError", "SimCenter"]
 
@@ -372,20 +373,10 @@ class SimCenter:
             calls: dict[str, dict[str, Any]] = {}
             for call in engine.calls.values():
                 key = call.key if call.key not in calls else f"{call.api}:{call.key}"
-                calls[key] = _call_truth(call, now, engine.speed)
+                calls[key] = call_truth(call, now, engine.speed)
             return {
                 "now": now,
-                "config": {
-                    "channels": config.channels,
-                    "agents": config.agents,
-                    "speed": config.speed,
-                    "seed": config.seed,
-                    "waiting_line": config.effective_waiting_line,
-                    "fault_rate": config.fault_rate,
-                    "latency_ms": config.latency_ms,
-                    "unavailable": config.unavailable,
-                    "has_password": bool(config.password),
-                },
+                "config": config_truth(config),
                 "peak_channels": engine.peak_in_use,
                 "channels_in_use": engine.in_use,
                 "waiting": engine.waiting,
@@ -404,25 +395,3 @@ class SimCenter:
                 "timed_calls": len(self._timed.tasks),
                 "tone_files": len(self._tones),
             }
-
-
-def _call_truth(call: SimCall, now: float, speed: float) -> dict[str, Any]:
-    holding = 0.0
-    if call.started_at is not None:
-        holding = ((call.ended_at if call.ended_at is not None else now) - call.started_at) * speed
-    return {
-        "api": call.api,
-        "callee": call.callee,
-        "kind": call.plan.kind.value,
-        "attempt_no": call.attempt_no,
-        "state": call.state,
-        "final": call.ended,
-        "keys": call.keys,
-        "extnum": call.extnum,
-        "agent": call.agent,
-        "submitted_at": call.submitted_at,
-        "started_at": call.started_at,
-        "answered_at": call.answered_at,
-        "ended_at": call.ended_at,
-        "holding_s": round(holding, 3),
-    }
