@@ -1,0 +1,179 @@
+"""Per-contact detail and rejected import rows, streamed from the database in chunks.
+
+Both are generators over a server-side cursor (``yield_per``), so a writer holds one chunk at a time
+however many contacts the campaign has.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, func, literal, select
+
+from batch_dialer.callcenter.masking import mask_phone
+from batch_dialer.campaigns.models import (
+    CallAttempt,
+    CallTask,
+    Contact,
+    ImportBatch,
+    Opportunity,
+    RejectedRow,
+)
+from batch_dialer.reports.attempt_queries import PLACED_STATES
+from batch_dialer.reports.labels import key_label, outcome_label
+from batch_dialer.reports.satisfaction_stats import normalise_key
+from batch_dialer.reports.summary_model import CampaignInfo
+from batch_dialer.reports.task_outcome import final_outcome_expr, key_value_expr
+
+__all__ = [
+    "CHUNK_ROWS",
+    "DETAIL_HEADERS",
+    "REJECTED_HEADERS",
+    "DetailRow",
+    "detail_rows",
+    "rejected_rows",
+]
+
+CHUNK_ROWS = 2000
+DETAIL_HEADERS = (
+    "姓名",
+    "电话",
+    "公司",
+    "产品",
+    "拨打次数",
+    "最终结果",
+    "按键",
+    "满意度",
+    "首次呼叫",
+    "末次呼叫",
+)
+REJECTED_HEADERS = ("导入批次", "文件", "行号", "原因", "说明", "原始内容")
+
+_TASK: Table = CallTask.__table__  # type: ignore[attr-defined]
+_ATTEMPT: Table = CallAttempt.__table__  # type: ignore[attr-defined]
+_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
+_OPP: Table = Opportunity.__table__  # type: ignore[attr-defined]
+_BATCH: Table = ImportBatch.__table__  # type: ignore[attr-defined]
+_REJECTED: Table = RejectedRow.__table__  # type: ignore[attr-defined]
+_DIGITS = re.compile(r"\d{7,}")
+
+
+@dataclass(frozen=True, slots=True)
+class DetailRow:
+    name: str
+    phone: str
+    company: str
+    product: str
+    attempts: int
+    outcome: str  # label
+    key: str
+    key_label: str
+    first_call: datetime | None  # naive local time (Excel has no zones)
+    last_call: datetime | None
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.name,
+            self.phone,
+            self.company,
+            self.product,
+            self.attempts,
+            self.outcome,
+            self.key,
+            self.key_label,
+            self.first_call,
+            self.last_call,
+        )
+
+
+def _products(dialect: str) -> Any:
+    """All products of the task's contact in one cell (a correlated subquery on the contact index)."""
+    agg = (
+        func.group_concat(_OPP.c.product, literal("、"))
+        if dialect == "sqlite"
+        else func.string_agg(_OPP.c.product, literal("、"))
+    )
+    return select(agg).where(_OPP.c.contact_id == _TASK.c.contact_id).scalar_subquery()
+
+
+def detail_rows(
+    conn: Connection, campaign: CampaignInfo, variable: str, unmasked: bool = False
+) -> Iterator[DetailRow]:
+    """One row per contact of the campaign, in task order."""
+    tz = ZoneInfo(campaign.tz)
+    a = _ATTEMPT.c
+    calls = (
+        select(a.task_id, func.min(a.placed_at).label("first_call"), func.max(a.placed_at).label("last_call"))
+        .where(a.campaign_id == campaign.id, a.state.in_(PLACED_STATES))
+        .group_by(a.task_id)
+        .subquery()
+    )
+    t = _TASK.c
+    stmt = (
+        select(
+            _CONTACT.c.name,
+            t.phone,
+            _CONTACT.c.company,
+            _products(conn.dialect.name).label("product"),
+            t.attempts,
+            final_outcome_expr().label("outcome"),
+            key_value_expr(t["keys"], variable).label("key"),
+            calls.c.first_call,
+            calls.c.last_call,
+        )
+        .select_from(
+            _TASK.join(_CONTACT, _CONTACT.c.id == t.contact_id).outerjoin(calls, calls.c.task_id == t.id)
+        )
+        .where(t.campaign_id == campaign.id)
+        .order_by(t.id)
+    )
+    labels = campaign.key_labels
+    for row in conn.execution_options(yield_per=CHUNK_ROWS).execute(stmt):
+        key = normalise_key(row.key) if row.outcome == "answered" else None
+        yield DetailRow(
+            name=row.name or "",
+            phone=row.phone if unmasked else mask_phone(row.phone),
+            company=row.company or "",
+            product=row.product or "",
+            attempts=int(row.attempts),
+            outcome=outcome_label(row.outcome),
+            key=key or "",
+            key_label=key_label(key, labels) if key else "",
+            first_call=_local(row.first_call, tz),
+            last_call=_local(row.last_call, tz),
+        )
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
+
+
+def rejected_rows(
+    conn: Connection, batch_ids: list[int], unmasked: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """The import rows of the campaign's batches that were rejected; digit runs masked like phones."""
+    if not batch_ids:
+        return
+    r = _REJECTED.c
+    stmt = (
+        select(r.batch_id, _BATCH.c.file_name, r.row_number, r.reason, r.detail, r["values"])
+        .select_from(_REJECTED.join(_BATCH, _BATCH.c.id == r.batch_id))
+        .where(r.batch_id.in_(batch_ids))
+        .order_by(r.batch_id, r.row_number)
+    )
+    for row in conn.execution_options(yield_per=CHUNK_ROWS).execute(stmt):
+        values = json.dumps(row[5], ensure_ascii=False) if row[5] is not None else ""
+        detail = row.detail or ""
+        if not unmasked:
+            values, detail = _mask(values), _mask(detail)
+        yield (row.batch_id, row.file_name, row.row_number, row.reason, detail, values)
+
+
+def _mask(text: str) -> str:
+    return _DIGITS.sub(lambda m: mask_phone(m.group(0)), text)

@@ -1,0 +1,78 @@
+"""The XLSX report: summary with charts, satisfaction breakdowns, cross-check, per-contact detail and
+rejected import rows. Write-only workbook: rows go to disk as they come, so memory stays flat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import Connection
+
+from batch_dialer.reports.detail_rows import DETAIL_HEADERS, REJECTED_HEADERS, detail_rows, rejected_rows
+from batch_dialer.reports.summary_model import ReportSummary
+from batch_dialer.reports.task_queries import campaign_batch_ids
+from batch_dialer.reports.xlsx_sheets import Sheet, set_widths
+from batch_dialer.reports.xlsx_summary import (
+    write_crosscheck_sheet,
+    write_satisfaction_sheet,
+    write_summary_sheet,
+)
+
+__all__ = ["DETAIL_WIDTHS", "write_xlsx"]
+
+DETAIL_WIDTHS = (12, 15, 20, 18, 9, 16, 6, 12, 18, 18)
+_REJECTED_WIDTHS = (9, 24, 7, 20, 30, 60)
+_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def write_xlsx(conn: Connection, summary: ReportSummary, path: Path, unmasked: bool = False) -> None:
+    wb = Workbook(write_only=True)
+    write_summary_sheet(wb, summary)
+    if summary.satisfaction is not None:
+        write_satisfaction_sheet(wb, summary)
+    if summary.crosscheck is not None:
+        write_crosscheck_sheet(wb, summary.crosscheck)
+    _detail_sheet(wb, conn, summary, unmasked)
+    _rejected_sheet(wb, conn, summary, unmasked)
+    wb.save(path)
+
+
+def _header(wb: Workbook, title: str, headers: tuple[str, ...], widths: tuple[float, ...]) -> Sheet:
+    ws = wb.create_sheet(title)
+    set_widths(ws, widths)
+    ws.freeze_panes = "A2"
+    cells = []
+    for name in headers:
+        cell = WriteOnlyCell(ws, name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cells.append(cell)
+    ws.append(cells)
+    return ws
+
+
+def _detail_sheet(wb: Workbook, conn: Connection, summary: ReportSummary, unmasked: bool) -> None:
+    ws = _header(wb, "联系人明细", DETAIL_HEADERS, DETAIL_WIDTHS)
+    rows = 1
+    for detail in detail_rows(conn, summary.campaign, summary.satisfaction_var, unmasked):
+        values = list(detail.values())
+        for index in (8, 9):
+            if values[index] is not None:
+                cell = WriteOnlyCell(ws, values[index])
+                cell.number_format = _TIME_FORMAT
+                values[index] = cell
+        ws.append(values)
+        rows += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(DETAIL_HEADERS))}{rows}"
+
+
+def _rejected_sheet(wb: Workbook, conn: Connection, summary: ReportSummary, unmasked: bool) -> None:
+    ws = _header(wb, "导入拒绝行", REJECTED_HEADERS, _REJECTED_WIDTHS)
+    rows = 1
+    for values in rejected_rows(conn, campaign_batch_ids(conn, summary.campaign.id), unmasked):
+        ws.append(list(values))
+        rows += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(REJECTED_HEADERS))}{rows}"

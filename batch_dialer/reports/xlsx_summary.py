@@ -1,0 +1,255 @@
+"""The summary and satisfaction sheets of the XLSX report, with native Excel charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, PieChart, Reference
+from openpyxl.chart.label import DataLabelList
+
+from batch_dialer.reports.labels import key_label
+from batch_dialer.reports.summary_model import BreakdownRow, CrossCheck, ReportSummary, SatisfactionStats
+from batch_dialer.reports.xlsx_sheets import PERCENT, Sheet, TableSpan, TableWriter, set_widths
+
+__all__ = ["KIND_LABELS", "write_crosscheck_sheet", "write_satisfaction_sheet", "write_summary_sheet"]
+
+KIND_LABELS = {"tts": "语音满意度调查 (TTS/IVR)", "captcha": "语音验证码", "soap_tts": "定时语音通知"}
+_CHART_COLUMN = "G"
+
+
+def _fmt_time(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
+    ws = wb.create_sheet("概览")
+    set_widths(ws, (22, 14, 12, 12, 12))
+    out = TableWriter(ws)
+    info = summary.campaign
+    out.title(f"外呼活动报告：{info.name}", size_large=True)
+    out.append(["活动类型", KIND_LABELS.get(info.kind, info.kind), "时区", info.tz])
+    out.append(["生成时间", _fmt_time(summary.generated_at), "状态", info.status])
+    out.blank()
+    last = "已送达" if summary.is_delivery else "已按键"
+    funnel = [("联系人", summary.contacts), ("已拨打", summary.dialled), ("已接通", summary.answered)]
+    if not summary.is_delivery:
+        funnel.append((last, summary.keyed))
+    base = summary.contacts
+    out.table(
+        "漏斗",
+        ("阶段", "人数", "占联系人"),
+        [(s, n, n / base if base else 0) for s, n in funnel],
+        {2: PERCENT},
+    )
+    outcomes = out.table(
+        "最终结果",
+        ("结果", "人数", "占比", "代码"),
+        [(o.label, o.count, o.share, o.outcome) for o in summary.outcomes],
+        {2: PERCENT},
+    )
+    _outcome_chart(ws, outcomes, anchor=f"{_CHART_COLUMN}2")
+    out.table(
+        "每个联系人的拨打次数",
+        ("拨打次数", "联系人"),
+        [(n, count) for n, count in summary.attempts_per_contact.items()],
+    )
+    out.append(["实际拨打总次数", summary.attempts])
+    out.blank()
+    out.table(
+        "重拨收益（第几次拨打接通）",
+        ("第几次", "拨打", "接通", "接通率"),
+        [(r.number, r.placed, r.answered, r.answer_rate) for r in summary.by_attempt_number],
+        {3: PERCENT},
+    )
+    hours = out.table(
+        "按小时接通率（当地时间）",
+        ("小时", "拨打", "接通", "接通率"),
+        [(f"{b.key}时", b.placed, b.answered, b.answer_rate or 0.0) for b in summary.by_hour],
+        {3: PERCENT},
+    )
+    _hour_chart(ws, hours, anchor=f"{_CHART_COLUMN}20")
+    out.table(
+        "按日",
+        ("日期", "拨打", "接通", "接通率"),
+        [(b.key, b.placed, b.answered, b.answer_rate) for b in summary.by_day],
+        {3: PERCENT},
+    )
+    pending = summary.pending
+    out.table(
+        "待办",
+        ("项目", "数量 / 时间"),
+        [
+            ("待拨打联系人", pending.pending),
+            ("其中现在到期", pending.due_now),
+            ("通话进行中", pending.in_flight),
+            ("最早到期", _fmt_time(pending.next_due)),
+            ("最晚到期", _fmt_time(pending.last_due)),
+        ],
+    )
+    if pending.by_hour:
+        out.table(
+            "稍后到期（按小时）", ("时间", "联系人"), [(_fmt_time(h), n) for h, n in pending.by_hour[:72]]
+        )
+    if summary.satisfaction is not None:
+        dist = _satisfaction_table(out, summary.satisfaction)
+        _satisfaction_chart(ws, dist, anchor=f"{_CHART_COLUMN}38")
+    else:
+        not_delivered = summary.dialled - summary.answered
+        out.table(
+            "送达情况（验证码）",
+            ("项目", "数量", "占已拨打"),
+            [
+                ("已送达（接通）", summary.answered, summary.answer_rate or 0.0),
+                ("未送达", not_delivered, (not_delivered / summary.dialled) if summary.dialled else 0.0),
+            ],
+            {2: PERCENT},
+        )
+    out.table("导入", ("项目", "数量"), [("被拒绝的导入行（见“导入拒绝行”）", summary.rejected_rows)])
+    if summary.crosscheck is not None:
+        out.table("与呼叫中心核对", ("结果",), [(summary.crosscheck.note,)])
+    return ws
+
+
+def _satisfaction_table(out: TableWriter, sat: SatisfactionStats) -> TableSpan:
+    valid = sat.valid_responses
+    dist = out.table(
+        "满意度分布",
+        ("按键", "满意度", "人数", "占有效回应"),
+        [
+            (key, key_label(key, sat.labels), n, (n / valid if valid and key in sat.labels else None))
+            for key, n in sat.distribution.items()
+        ],
+        {3: PERCENT},
+    )
+    lo, hi = sat.ci95 if sat.ci95 else (None, None)
+    out.table(
+        "满意度指标",
+        ("指标", "值"),
+        [
+            ("接通人数", sat.answered),
+            ("按键人数", sat.responses),
+            ("回应率（按键/接通）", sat.response_rate),
+            ("有效回应（已定义按键）", valid),
+            ("CSAT（前两项占比）", sat.csat),
+            ("平均分（1=最好）", sat.mean),
+            ("平均分 95% 置信区间下限（t 分布）", lo),
+            ("平均分 95% 置信区间上限（t 分布）", hi),
+        ],
+    )
+    return dist
+
+
+def _outcome_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
+    if span.empty:
+        return
+    chart = PieChart()
+    chart.title = "最终结果"
+    chart.add_data(
+        Reference(ws, min_col=2, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
+    )
+    chart.set_categories(Reference(ws, min_col=1, min_row=span.first_row, max_row=span.last_row))
+    chart.dataLabels = DataLabelList()
+    chart.dataLabels.showPercent = True
+    chart.height, chart.width = 8, 14
+    ws.add_chart(chart, anchor)
+
+
+def _hour_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "按小时接通率"
+    chart.y_axis.title = "接通率"
+    chart.y_axis.numFmt = "0%"
+    chart.add_data(
+        Reference(ws, min_col=4, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
+    )
+    chart.set_categories(Reference(ws, min_col=1, min_row=span.first_row, max_row=span.last_row))
+    chart.height, chart.width = 8, 18
+    ws.add_chart(chart, anchor)
+
+
+def _satisfaction_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "满意度分布"
+    chart.add_data(
+        Reference(ws, min_col=3, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
+    )
+    chart.set_categories(Reference(ws, min_col=2, min_row=span.first_row, max_row=span.last_row))
+    chart.height, chart.width = 8, 14
+    ws.add_chart(chart, anchor)
+
+
+def write_satisfaction_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
+    """Satisfaction by product, import batch and day: one row per group, one column per key."""
+    ws = wb.create_sheet("满意度分析")
+    labels = summary.campaign.key_labels
+    set_widths(ws, (24, 10, 10, 10, 10, 10, 10, 10, 10, *([10] * len(labels))))
+    out = TableWriter(ws)
+    headers: tuple[str, ...] = (
+        "分组",
+        "联系人",
+        "接通",
+        "按键",
+        "回应率",
+        "CSAT",
+        "平均分",
+        "95%下限",
+        "95%上限",
+    )
+    headers += tuple(f"{k} {v}" for k, v in labels.items())
+    formats = {4: PERCENT, 5: PERCENT, 6: "0.00", 7: "0.00", 8: "0.00"}
+    for title, rows in (
+        ("按产品", summary.by_product),
+        ("按导入批次", summary.by_batch),
+        ("按日（拨打日期，当地时间）", summary.by_day_satisfaction),
+    ):
+        out.table(title, headers, [_breakdown_values(row, labels) for row in rows], formats)
+    return ws
+
+
+def _breakdown_values(row: BreakdownRow, labels: dict[str, str]) -> tuple[Any, ...]:
+    s = row.stats
+    lo, hi = s.ci95 if s.ci95 else (None, None)
+    counts = tuple(s.distribution.get(key, 0) for key in labels)
+    return (
+        row.group,
+        row.contacts,
+        s.answered,
+        s.responses,
+        s.response_rate,
+        s.csat,
+        s.mean,
+        lo,
+        hi,
+        *counts,
+    )
+
+
+def write_crosscheck_sheet(wb: Workbook, check: CrossCheck) -> Sheet:
+    ws = wb.create_sheet("呼叫中心核对")
+    set_widths(ws, (26, 16, 22, 16, 20))
+    out = TableWriter(ws)
+    out.title("与呼叫中心通话记录核对（CALL_LOG_QUERY）", size_large=True)
+    out.append([check.note])
+    out.blank()
+    if not check.checked:
+        return ws
+    out.table(
+        "汇总",
+        ("项目", "数量"),
+        [
+            ("呼叫中心记录（本活动）", check.centre_rows),
+            ("我方已结束的呼叫", check.ours_placed),
+            ("呼叫中心缺少的记录", check.missing_in_centre),
+            ("平均通话时长（秒，已接通）", check.mean_duration_s),
+            *[(f"不一致：{kind}", n) for kind, n in sorted(check.disagreements_by_kind.items())],
+        ],
+    )
+    out.table(
+        "不一致示例",
+        ("token", "电话", "类型", "我方", "呼叫中心"),
+        [(d.token, d.phone, d.kind, d.ours, d.centre) for d in check.examples],
+    )
+    return ws
