@@ -1,0 +1,261 @@
+"""The scheduler's periodic work: pace (claim + enqueue), dispatch polls, recover lost claims,
+and move campaigns through their lifecycle. Each method is one tick, safe to call repeatedly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select
+
+from batch_dialer.callcenter.base import CallCenter
+from batch_dialer.callcenter.errors import CallCenterError
+from batch_dialer.callcenter.results import MonitorReading
+from batch_dialer.campaigns.attempt_ledger import due_polls
+from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due, expired_claims
+from batch_dialer.campaigns.clock import Clock
+from batch_dialer.campaigns.lifecycle import finish_if_done, stop_at_end
+from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table_of
+from batch_dialer.campaigns.task_decision import calling_window_of
+from batch_dialer.scheduler.pacer import ChannelSharer, Pacer
+
+__all__ = ["Dispatcher", "Senders", "TickReport"]
+
+log = logging.getLogger("batch_dialer.scheduler")
+_campaign = table_of(Campaign)
+_task = table_of(CallTask)
+_attempt = table_of(CallAttempt)
+
+_CONGESTION_CODES = (480, 486, 503)
+
+
+@dataclass(frozen=True)
+class Senders:
+    """How work reaches the workers (dramatiq actors' `.send`, or a direct call in tests)."""
+
+    place: Callable[[int], Any]
+    poll: Callable[[list[int]], Any]
+
+
+@dataclass
+class TickReport:
+    """What one pace tick saw and did; the live display and the benchmark read it."""
+
+    at: datetime | None = None
+    reading: MonitorReading | None = None
+    allowance: int = 0
+    claimed: dict[int, int] = field(default_factory=dict)
+    effective_channels: int = 0
+    channels: int = 0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        centre: CallCenter,
+        senders: Senders,
+        clock: Clock,
+        *,
+        claim_lease_s: float = 30.0,
+        poll_interval_s: float = 5.0,
+        poll_batch: int = 50,
+        monitor_lag_s: float = 0.0,
+    ) -> None:
+        self.engine = engine
+        self.centre = centre
+        self.senders = senders
+        self.clock = clock
+        self.claim_lease_s = claim_lease_s
+        self.poll_interval_s = poll_interval_s
+        self.poll_batch = poll_batch
+        self.monitor_lag_s = monitor_lag_s
+        self.pacer: Pacer | None = None
+        self.sharer: ChannelSharer[int] = ChannelSharer()
+        self.last_tick: datetime | None = None
+        self.last_report = TickReport()
+
+    # -- pacing ----------------------------------------------------------------------------------
+
+    def pace(self) -> TickReport:
+        """One pacing tick: read the centre, work out the room, claim and enqueue that many calls."""
+        now = self.clock.now()
+        since = self.last_tick or now
+        self.last_tick = now
+        campaigns = self._dialable_campaigns(now)
+        report = TickReport(at=now)
+        if not campaigns:
+            self.last_report = report
+            return report
+        pacer = self._pacer_for(campaigns)
+        reading = self._read_monitor()
+        unseen, congested, placed = self._feedback(since, now)
+        if congested:
+            pacer.on_congestion()
+        elif placed:
+            pacer.on_success()
+        pacer.tick(reading, unseen)
+        allowance = pacer.allowance()
+        report.reading, report.allowance = reading, allowance
+        report.effective_channels, report.channels = pacer.effective_channels, pacer.channels
+        if allowance > 0:
+            due = self._due_counts(campaigns, now, allowance)
+            shares = self.sharer.share(
+                allowance, [(c["id"], c["priority"], due.get(c["id"], 0)) for c in campaigns]
+            )
+            by_id = {c["id"]: c for c in campaigns}
+            for cid, n in shares.items():
+                if n <= 0:
+                    continue
+                n = min(n, self._campaign_room(by_id[cid], len(campaigns)))
+                result = claim_due(self.engine, self._claim_policy(by_id[cid]), n, now)
+                for attempt_id in result.attempt_ids:
+                    self.senders.place(attempt_id)
+                pacer.record_sent(len(result.attempt_ids))
+                report.claimed[cid] = len(result.attempt_ids)
+        self.last_report = report
+        return report
+
+    def _dialable_campaigns(self, now: datetime) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(_campaign).where(
+                        _campaign.c.status == "running",
+                        or_(_campaign.c.start_at.is_(None), _campaign.c.start_at <= now),
+                        or_(_campaign.c.end_at.is_(None), _campaign.c.end_at > now),
+                    )
+                )
+            ]
+        return [c for c in rows if calling_window_of(c).contains(now)]
+
+    def _pacer_for(self, campaigns: Sequence[dict[str, Any]]) -> Pacer:
+        channels = max(int(c["channels"]) for c in campaigns)
+        queues = [int(c["max_queue"]) for c in campaigns if c["max_queue"]]
+        max_queue = min(queues) if queues else 0
+        rates = [int(c["rate_per_min"]) for c in campaigns if c["rate_per_min"]]
+        rate = sum(rates) if rates and len(rates) == len(campaigns) else None
+        pacer = self.pacer
+        if pacer is None or (pacer.channels, pacer.max_queue, pacer.rate_per_min) != (
+            channels,
+            max_queue,
+            rate,
+        ):
+            pacer = self.pacer = Pacer(channels, max_queue, rate, self.clock)
+        return pacer
+
+    def _read_monitor(self) -> MonitorReading | None:
+        try:
+            return self.centre.monitor()
+        except CallCenterError as exc:
+            log.warning("monitor read failed, holding this tick: %s", exc)
+            return None
+
+    def _feedback(self, since: datetime, now: datetime) -> tuple[int, int, int]:
+        """(calls not visible at the centre yet, congestion refusals since the last tick, placements)."""
+        with self.engine.connect() as conn:
+            unseen = (
+                conn.scalar(select(func.count()).where(_attempt.c.state.in_(("queued", "submitting")))) or 0
+            )
+            if self.monitor_lag_s > 0:
+                unseen += (
+                    conn.scalar(
+                        select(func.count()).where(
+                            _attempt.c.state == "placed",
+                            _attempt.c.placed_at > now - timedelta(seconds=self.monitor_lag_s),
+                        )
+                    )
+                    or 0
+                )
+            congested = (
+                conn.scalar(
+                    select(func.count()).where(
+                        _attempt.c.state == "abandoned",
+                        _attempt.c.centre_state.in_(_CONGESTION_CODES),
+                        _attempt.c.finished_at >= since,
+                    )
+                )
+                or 0
+            )
+            placed = conn.scalar(select(func.count()).where(_attempt.c.placed_at >= since)) or 0
+        return int(unseen), int(congested), int(placed)
+
+    def _due_counts(self, campaigns: Sequence[dict[str, Any]], now: datetime, cap: int) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        with self.engine.connect() as conn:
+            for c in campaigns:
+                due = select(_task.c.id).where(
+                    _task.c.campaign_id == c["id"],
+                    _task.c.state == "pending",
+                    or_(_task.c.next_attempt_at.is_(None), _task.c.next_attempt_at <= now),
+                )
+                counts[c["id"]] = int(
+                    conn.scalar(select(func.count()).select_from(due.limit(cap).subquery())) or 0
+                )
+        return counts
+
+    def _campaign_room(self, campaign: dict[str, Any], running: int) -> int:
+        """With several campaigns on one centre, each also stays under its own --channels."""
+        if running == 1:
+            return int(campaign["channels"])
+        with self.engine.connect() as conn:
+            busy = conn.scalar(
+                select(func.count()).where(
+                    _attempt.c.campaign_id == campaign["id"],
+                    _attempt.c.state.in_(("queued", "submitting", "placed")),
+                )
+            )
+        return max(0, int(campaign["channels"]) - int(busy or 0))
+
+    def _claim_policy(self, campaign: dict[str, Any]) -> ClaimPolicy:
+        return ClaimPolicy(
+            campaign_id=campaign["id"],
+            token_salt=campaign["token_salt"],
+            cap_count=campaign["cap_count"],
+            cap_period_s=campaign["cap_period_s"],
+            lease_s=self.claim_lease_s,
+        )
+
+    # -- polling, recovery, lifecycle ------------------------------------------------------------
+
+    def dispatch_polls(self) -> int:
+        """Send the due result polls in batches (one message, many attempts)."""
+        ids = due_polls(self.engine, self.clock.now(), self.poll_batch * 40, self.poll_interval_s)
+        for start in range(0, len(ids), self.poll_batch):
+            self.senders.poll(ids[start : start + self.poll_batch])
+        return len(ids)
+
+    def recover(self) -> int:
+        """Re-send attempts whose claim lease ran out (lost message, killed worker, restarted Redis)."""
+        ids = expired_claims(self.engine, self.clock.now(), self.claim_lease_s)
+        for attempt_id in ids:
+            self.senders.place(attempt_id)
+        if ids:
+            log.info("re-sent %d attempts whose claim lease expired", len(ids))
+        return len(ids)
+
+    def lifecycle(self) -> None:
+        """Start campaigns whose start time came, stop those past their end, finish the done ones."""
+        from batch_dialer.campaigns.lifecycle import start
+
+        now = self.clock.now()
+        with self.engine.connect() as conn:
+            due = list(
+                conn.scalars(
+                    select(_campaign.c.id).where(
+                        _campaign.c.status == "scheduled",
+                        _campaign.c.cron.is_(None),
+                        _campaign.c.start_at.is_not(None),
+                        _campaign.c.start_at <= now,
+                    )
+                )
+            )
+        for cid in due:
+            start(self.engine, cid, now)
+        stop_at_end(self.engine, now)
+        finish_if_done(self.engine, now)

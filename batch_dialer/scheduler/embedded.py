@@ -1,0 +1,101 @@
+"""Everything in one process: scheduler ticks, dramatiq workers on an in-process broker, one runtime.
+
+`dialer run` and `dialer demo` use it with fakeredis; tests use it with real Redis too, since
+the broker is just a parameter.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Any, Self
+
+import dramatiq
+from sqlalchemy import Engine
+
+from batch_dialer.callcenter.base import CallCenter
+from batch_dialer.campaigns.clock import Clock, system_clock
+from batch_dialer.scheduler.dispatch import Dispatcher, Senders
+from batch_dialer.scheduler.leader_lease import DatabaseLease, LeaderLease
+from batch_dialer.scheduler.service import Intervals, SchedulerService
+from batch_dialer.workers.actors import Actors, declare_actors
+from batch_dialer.workers.broker import broker_from_url
+from batch_dialer.workers.runtime import Runtime, Timings, install_runtime
+
+__all__ = ["EmbeddedEngine", "senders_for"]
+
+log = logging.getLogger("batch_dialer.embedded")
+
+
+def senders_for(actors: Actors) -> Senders:
+    return Senders(
+        place=lambda attempt_id: actors.place_attempt.send(attempt_id),
+        poll=lambda attempt_ids: actors.poll_attempts.send(attempt_ids),
+    )
+
+
+class EmbeddedEngine:
+    """A context manager that runs the whole engine in this process until closed."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        centre: CallCenter,
+        *,
+        clock: Clock = system_clock,
+        timings: Timings | None = None,
+        intervals: Intervals | None = None,
+        threads: int = 8,
+        broker: dramatiq.Broker | None = None,
+        lease: LeaderLease | None = None,
+        soap_factory: Any = None,
+        run_workers: bool = True,
+        run_scheduler: bool = True,
+    ) -> None:
+        self.timings = timings or Timings()
+        self.runtime = Runtime(
+            engine=engine, centre=centre, clock=clock, timings=self.timings, soap_factory=soap_factory
+        )
+        self.broker = broker if broker is not None else broker_from_url(None, namespace="dialer-embedded")
+        self.actors = declare_actors(self.broker)
+        self.dispatcher = Dispatcher(
+            engine,
+            centre,
+            senders_for(self.actors),
+            clock,
+            claim_lease_s=self.timings.claim_lease_s,
+            poll_interval_s=self.timings.poll_interval_s,
+            poll_batch=self.timings.poll_batch,
+        )
+        self.service = SchedulerService(
+            self.dispatcher,
+            lease or DatabaseLease(engine, "scheduler", clock=clock),
+            intervals,
+        )
+        self.threads = threads
+        self.run_workers = run_workers
+        self.run_scheduler = run_scheduler
+        self.worker: dramatiq.Worker | None = None
+
+    def __enter__(self) -> Self:
+        install_runtime(self.runtime)
+        if self.run_workers:
+            self.worker = dramatiq.Worker(self.broker, worker_threads=self.threads, worker_timeout=100)
+            self.worker.start()
+        if self.run_scheduler:
+            self.service.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.run_scheduler:
+            self.service.stop()
+        if self.worker is not None:
+            self.worker.stop(timeout=10_000)
+            self.worker = None
+        self.broker.close()
+        install_runtime(None)

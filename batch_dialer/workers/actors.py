@@ -1,0 +1,68 @@
+"""The dramatiq actors: thin wrappers that find the runtime and call placing / collecting.
+
+Messages carry only attempt ids; the database says what to do, so a duplicated or
+redelivered message is harmless and a lost one is re-sent by the scheduler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import dramatiq
+
+from batch_dialer.workers.collecting import collect
+from batch_dialer.workers.placing import place
+from batch_dialer.workers.runtime import current_runtime
+
+__all__ = ["DIAL_QUEUE", "POLL_QUEUE", "Actors", "declare_actors"]
+
+DIAL_QUEUE = "dial"
+POLL_QUEUE = "poll"
+
+# Transport errors: a few quick retries; business redials are new attempts, not retries.
+_RETRY_OPTIONS: dict[str, Any] = {
+    "max_retries": 5,
+    "min_backoff": 250,
+    "max_backoff": 4000,
+    "time_limit": 120_000,
+}
+
+
+def place_attempt(attempt_id: int) -> None:
+    place(current_runtime(), attempt_id)
+
+
+def poll_attempts(attempt_ids: list[int]) -> None:
+    collect(current_runtime(), attempt_ids)
+
+
+@dataclass(frozen=True)
+class Actors:
+    place_attempt: dramatiq.Actor[[int], None]
+    poll_attempts: dramatiq.Actor[[list[int]], None]
+
+
+def declare_actors(broker: dramatiq.Broker) -> Actors:
+    """Register the actors on `broker` (once per broker)."""
+    existing = broker.actors if hasattr(broker, "actors") else {}
+    if "place_attempt" in existing:
+        return Actors(existing["place_attempt"], existing["poll_attempts"])
+    return Actors(
+        place_attempt=dramatiq.Actor(
+            place_attempt,
+            broker=broker,
+            actor_name="place_attempt",
+            queue_name=DIAL_QUEUE,
+            priority=0,
+            options=dict(_RETRY_OPTIONS),
+        ),
+        poll_attempts=dramatiq.Actor(
+            poll_attempts,
+            broker=broker,
+            actor_name="poll_attempts",
+            queue_name=POLL_QUEUE,
+            priority=0,
+            options=dict(_RETRY_OPTIONS),
+        ),
+    )
