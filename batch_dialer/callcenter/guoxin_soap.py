@@ -58,7 +58,7 @@ def soap_service(name: str, base_url: str, timeout: float, operation_timeout: fl
                 client = zeep.Client(
                     str(path),
                     transport=Transport(timeout=timeout, operation_timeout=operation_timeout),
-                    settings=zeep.Settings(strict=False, xml_huge_tree=False),
+                    settings=zeep.Settings(strict=True, xml_huge_tree=False),
                 )
             service = client.create_service(f"{{{SOAP_NAMESPACE}}}{name}HttpBinding", address)
             entry = _clients[key] = (client, service)
@@ -251,4 +251,6 @@ def _array_items(value: Any, item_name: str) -> list[dict[str, Any]]:
         return []
     data = zeep.helpers.serialize_object(value, dict)
     items = data.get(item_name) if isinstance(data, dict) else data
-    return [item for item in (items or []) if item is not None]
+    return [
+        {k: v for k, v in item.items() if k != "_raw_elements"} for item in (items or []) if item is not None
+    ]
