@@ -1,1 +1,16 @@
-"""importers layer — see DESIGN.md."""
+"""importers layer: spreadsheets -> contacts + opportunities (+ push to the call centre)."""
+
+from batch_dialer.importers.batch_import import ImportResult, RejectedSample, import_file
+from batch_dialer.importers.errors import ImportRefused
+from batch_dialer.importers.phone_numbers import REASONS, PhoneResult, mask_phone, normalise_phone
+
+__all__ = [
+    "REASONS",
+    "ImportRefused",
+    "ImportResult",
+    "PhoneResult",
+    "RejectedSample",
+    "import_file",
+    "mask_phone",
+    "normalise_phone",
+]

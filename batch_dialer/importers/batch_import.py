@@ -1,0 +1,318 @@
+"""`import_file`: one spreadsheet -> contacts, opportunities and rejected rows, every row accounted for.
+
+rows = imported + updated + duplicates + rejected (blank rows are counted apart). The whole
+import is one transaction, so a failure half-way leaves the database as it was; a refusal
+(`ImportRefused`) happens before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from batch_dialer.importers.bulk_writer import ContactStore, NewContact, NewOpportunity, Reject
+from batch_dialer.importers.errors import ImportRefused
+from batch_dialer.importers.formats import sniff_format
+from batch_dialer.importers.reading import TableReader, open_table
+from batch_dialer.importers.rejects_workbook import RejectsWorkbook, default_rejects_path
+from batch_dialer.importers.row_buckets import Candidates, ParsedChunk, parse_chunk
+
+__all__ = ["ImportResult", "RejectedSample", "import_file"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RejectedSample:
+    row_number: int
+    reason: str
+    detail: str | None
+    values: dict[str, str]
+
+
+@dataclass
+class ImportResult:
+    """What happened to every row; `summary()` is the `--json` object."""
+
+    file: str
+    batch_id: int | None
+    dry_run: bool
+    file_format: str
+    sheet: str | None
+    header_row: int
+    mapping: dict[str, str]
+    rows: int = 0
+    blank_rows: int = 0
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    opportunities: int = 0
+    rejects_file: str | None = None
+    pushed: dict[str, Any] | None = None
+    rejected_samples: list[RejectedSample] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows == self.imported + self.updated + self.duplicates + self.rejected
+
+    def summary(self) -> dict[str, Any]:
+        keys = ("file", "batch_id", "rows", "blank_rows", "imported", "updated", "duplicates", "rejected",
+                "rejected_by_reason", "opportunities", "rejects_file", "pushed")  # fmt: skip
+        shown = asdict(self)
+        return {key: shown[key] for key in keys}
+
+
+def import_file(
+    path: str | Path,
+    engine: Engine,
+    *,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    tag: str | None = None,
+    dry_run: bool = False,
+    rejects_path: str | Path | None = None,
+    write_rejects_file: bool = True,
+    display_name: str | None = None,
+    chunk_rows: int = 50_000,
+    progress: Callable[[float], None] | None = None,
+    sample_rejects: int = 20,
+) -> ImportResult:
+    """Import one file. `mapping` is header label -> field (`--map`); `display_name` names an upload.
+
+    Raises ImportRefused (nothing written) for files that cannot be imported at all.
+    """
+    source = Path(path)
+    fmt = sniff_format(source)
+    reader = open_table(source, fmt, sheet=sheet, overrides=mapping, chunk_rows=chunk_rows)
+    chunks = _with_data(reader, source)
+    result = ImportResult(
+        file=display_name or str(source),
+        batch_id=None,
+        dry_run=dry_run,
+        file_format=fmt.describe(),
+        sheet=reader.sheet,
+        header_row=reader.header_row,
+        mapping=reader.columns.as_mapping(),
+    )
+    rejects_target = Path(rejects_path) if rejects_path else default_rejects_path(source)
+    workbook = (
+        RejectsWorkbook(rejects_target, reader.columns.header) if write_rejects_file and not dry_run else None
+    )
+    try:
+        with engine.connect() as conn:
+            store = ContactStore(conn, dry_run=dry_run)
+            run = _Run(store, result, reader, workbook, tag, sample_rejects)
+            run.begin(fmt.encoding, _sha256(source), display_name or source.name)
+            for parsed in chunks:
+                run.add(parsed)
+                if progress:
+                    progress(reader.fraction_read)
+            run.add_malformed()
+            run.finish()
+            if not dry_run:
+                conn.commit()
+        if workbook is not None:
+            written = workbook.commit()
+            result.rejects_file = str(written) if written else None
+    finally:
+        if workbook is not None:
+            workbook.discard()
+    if progress:
+        progress(1.0)
+    log.info(
+        "imported %s: rows=%d imported=%d updated=%d duplicates=%d rejected=%d blank=%d",
+        result.file, result.rows, result.imported, result.updated, result.duplicates, result.rejected,
+        result.blank_rows,
+    )  # fmt: skip
+    return result
+
+
+def _with_data(reader: TableReader, source: Path) -> Iterator[ParsedChunk]:
+    """Parsed chunks, refusing before any write when the table has no non-blank data row."""
+    stream = (parse_chunk(chunk, reader.columns) for chunk in reader.chunks())
+    held: list[ParsedChunk] = []
+    for parsed in stream:
+        held.append(parsed)
+        if parsed.rows:
+            return chain(held, stream)
+    if reader.malformed:
+        return iter(held)
+    raise ImportRefused(source, f"a header (row {reader.header_row}) but no data rows under it")
+
+
+def _sha256(source: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Run:
+    """The state that spans chunks: phones already seen in this file and opportunities created."""
+
+    def __init__(
+        self,
+        store: ContactStore,
+        result: ImportResult,
+        reader: TableReader,
+        workbook: RejectsWorkbook | None,
+        tag: str | None,
+        sample_rejects: int,
+    ) -> None:
+        self.store = store
+        self.result = result
+        self.reader = reader
+        self.workbook = workbook
+        self.tag = tag
+        self.sample_rejects = sample_rejects
+        self.seen: dict[str, int] = {}  # phone -> contact id (provisional in a dry run)
+        self.opportunity_keys: set[tuple[int, str]] = set()
+        self.reasons: Counter[str] = Counter()
+
+    def begin(self, encoding: str | None, sha256: str, file_name: str) -> None:
+        self.result.batch_id = self.store.create_batch(
+            {
+                "file_name": file_name[:500],
+                "file_sha256": sha256,
+                "file_format": self.result.file_format[:32],
+                "encoding": encoding,
+                "sheet": self.result.sheet,
+                "tag": self.tag,
+                "mapping": self.result.mapping,
+            }
+        )
+
+    def add(self, parsed: ParsedChunk) -> None:
+        result = self.result
+        result.blank_rows += parsed.blank_rows
+        result.rows += parsed.rows
+        rejects = list(parsed.rejects)
+        good = parsed.candidates
+        dnc = self.store.dnc_among(sorted(set(good.phones))) if good.phones else set()
+
+        first_rows: list[int] = []  # indexes into `good` of phones new to this file
+        repeats: list[int] = []
+        pending: dict[str, int] = {}
+        for i, phone in enumerate(good.phones):
+            if phone in dnc:
+                rejects.append(Reject(good.row_numbers[i], "dnc", None, parsed.values_at(good.positions[i])))
+            elif phone in self.seen or phone in pending:
+                repeats.append(i)
+            else:
+                pending[phone] = i
+                first_rows.append(i)
+        result.duplicates += len(repeats)
+
+        existing = self.store.existing_contacts([good.phones[i] for i in first_rows])
+        new = [i for i in first_rows if good.phones[i] not in existing]
+        ids = self.store.insert_contacts(self.result.batch_id, [_new_contact(good, i) for i in new])
+        changes = []
+        links: list[tuple[int, int, str]] = []
+        for i in first_rows:
+            phone = good.phones[i]
+            if phone in existing:
+                old = existing[phone]
+                ids[phone] = old.id
+                links.append((old.id, good.row_numbers[i], "updated"))
+                merged = _merged(old.name, old.company, old.extra, good, i)
+                if merged != (old.name, old.company, old.extra):
+                    changes.append((old.id, *merged))
+            else:
+                links.append((ids[phone], good.row_numbers[i], "imported"))
+        result.imported += len(new)
+        result.updated += len(first_rows) - len(new)
+        self.store.update_contacts(changes)
+        self.store.link(self.result.batch_id, links)
+        for phone, cid in ids.items():
+            self.seen[phone] = cid
+        if self.tag:
+            self.store.tag(self.tag, [cid for cid, _, _ in links])
+        self._opportunities(
+            good, sorted(first_rows + repeats), existing_ids=[e.id for e in existing.values()]
+        )
+        self._reject(rejects)
+
+    def _opportunities(self, good: Candidates, indexes: list[int], existing_ids: list[int]) -> None:
+        wanted = [i for i in indexes if good.products[i]]
+        if not wanted:
+            return
+        known = self.store.existing_opportunity_keys(existing_ids) if existing_ids else set()
+        created: list[NewOpportunity] = []
+        for i in wanted:
+            contact_id = self.seen[good.phones[i]]
+            product = str(good.products[i])
+            key = (contact_id, product)
+            if key in known or key in self.opportunity_keys:
+                continue
+            self.opportunity_keys.add(key)
+            created.append(NewOpportunity(contact_id, product, good.comments[i], good.qqs[i]))
+        self.store.insert_opportunities(self.result.batch_id, created)
+        self.result.opportunities += len(created)
+
+    def add_malformed(self) -> None:
+        rejects = []
+        header = self.reader.columns.header
+        for row in self.reader.malformed:
+            values = {
+                (header[i] if i < len(header) else f"col_{i + 1}"): v for i, v in enumerate(row.values) if v
+            }
+            rejects.append(Reject(row.row_number, "malformed_row", row.detail, values))
+        self.result.rows += len(rejects)
+        self._reject(rejects)
+
+    def _reject(self, rejects: list[Reject]) -> None:
+        if not rejects:
+            return
+        rejects.sort(key=lambda r: r.row_number)
+        self.result.rejected += len(rejects)
+        self.reasons.update(r.reason for r in rejects)
+        self.store.insert_rejects(self.result.batch_id, rejects)
+        if self.workbook is not None:
+            self.workbook.add(rejects)
+        room = self.sample_rejects - len(self.result.rejected_samples)
+        self.result.rejected_samples.extend(
+            RejectedSample(r.row_number, r.reason, r.detail, r.values) for r in rejects[: max(room, 0)]
+        )
+
+    def finish(self) -> None:
+        result = self.result
+        result.rejected_by_reason = dict(sorted(self.reasons.items()))
+        self.store.finish_batch(
+            result.batch_id,
+            {
+                "rows": result.rows,
+                "blank_rows": result.blank_rows,
+                "imported": result.imported,
+                "updated": result.updated,
+                "duplicates": result.duplicates,
+                "rejected": result.rejected,
+                "opportunities": result.opportunities,
+                "rejects_file": str(self.workbook.target) if self.workbook and self.workbook.rows else None,
+            },
+        )
+
+
+def _new_contact(good: Candidates, i: int) -> NewContact:
+    return NewContact(
+        good.phones[i], good.kinds[i], good.names[i], good.companies[i], good.extras[i], good.row_numbers[i]
+    )
+
+
+def _merged(
+    name: str | None, company: str | None, extra: dict[str, Any] | None, good: Candidates, i: int
+) -> tuple[str | None, str | None, dict[str, Any] | None]:
+    """New non-empty values win; blanks in the file never erase what we know."""
+    new_extra = good.extras[i]
+    merged_extra = {**(extra or {}), **new_extra} if new_extra else extra
+    return good.names[i] or name, good.companies[i] or company, merged_extra
