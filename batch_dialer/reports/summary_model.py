@@ -150,6 +150,7 @@ class ReportSummary:
     by_day_satisfaction: list[BreakdownRow]
     rejected_rows: int
     crosscheck: CrossCheck | None = None
+    file: str | None = None  # set once the report file is written
 
     @property
     def by_outcome(self) -> dict[str, int]:
@@ -170,12 +171,12 @@ class ReportSummary:
         """Captcha campaigns report delivery (answered / not) instead of satisfaction."""
         return self.campaign.kind == "captcha"
 
-    def as_json(self, file: str | None) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         """The `dialer report --json` document (the shape issue 5 fixes)."""
         sat = self.satisfaction
         return {
             "campaign": self.campaign.name,
-            "file": file,
+            "file": self.file,
             "contacts": self.contacts,
             "dialled": self.dialled,
             "answered": self.answered,

@@ -1,0 +1,71 @@
+"""`dialer report NAME`: write a campaign's report (xlsx / csv / html) and optionally print --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from batch_dialer.console.errors import UserError
+
+__all__ = ["register"]
+
+
+def report(
+    name: Annotated[str, typer.Argument(help="campaign name (or id)")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or html")] = "xlsx",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file, or directory for a dated name (default: .)")
+    ] = None,
+    unmasked: Annotated[bool, typer.Option("--unmasked", help="show full phone numbers")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    satisfaction_var: Annotated[
+        str, typer.Option("--satisfaction-var", help="IVR variable holding the satisfaction key")
+    ] = "satisfact",
+    crosscheck: Annotated[
+        bool,
+        typer.Option(
+            "--crosscheck/--no-crosscheck", help="compare with the centre's call log when reachable"
+        ),
+    ] = True,
+) -> None:
+    """Write a campaign's outcome and satisfaction report."""
+    from batch_dialer.campaigns.database import open_database
+    from batch_dialer.console.cli import load_settings
+    from batch_dialer.reports import FORMATS, ReportError, export_report
+
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise UserError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    settings = load_settings()
+    engine = open_database(settings.database_url)
+    centre = None
+    try:
+        if crosscheck:
+            from batch_dialer.callcenter import connect
+
+            centre = connect(
+                settings.callcenter_url,
+                settings.password(),
+                tz=settings.callcenter_tz,
+                timeout=settings.http_connect_timeout,
+            )
+        summary = export_report(
+            engine, name, fmt, output, unmasked=unmasked, centre=centre, satisfaction_var=satisfaction_var
+        )
+    except ReportError as exc:
+        raise UserError(f"report: {exc}") from None
+    finally:
+        if centre is not None:
+            centre.close()
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(summary.as_json(), ensure_ascii=False))
+    else:
+        typer.echo(f"wrote {summary.file}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
