@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import zeep
 
 from batch_dialer.callcenter import (
     BadParameters,
@@ -181,3 +182,22 @@ def test_each_zeep_client_is_built_once(sim_factory: Factory) -> None:
     assert first._binding_options["address"] == f"{url}/bridge/services/Click2CallControl"
     transport = first._client.transport
     assert (transport.operation_timeout, transport.load_timeout) == (5.0, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("service", "operations"),
+    [
+        ("TextToCallService", {"makeCall", "remove", "listWithToken", "listUnCalled"}),
+        ("CallRecordHome", {"listCalllog"}),
+        ("Click2CallControl", {"click2call", "click2ipcall", "click2hungup", "state4click"}),
+    ],
+)
+def test_packaged_wsdl_and_the_served_one_agree(
+    sim_factory: Factory, service: str, operations: set[str]
+) -> None:
+    url = sim_factory().base_url
+    packaged = soap_service(service, url, 5.0, 5.0)
+    served = zeep.Client(f"{url}/bridge/services/{service}?wsdl")  # what any other client would do
+    [port] = served.wsdl.services[service].ports.values()
+    assert set(port.binding._operations) == operations == set(packaged._binding._operations)
+    assert port.binding_options["address"] == f"{url}/bridge/services/{service}"
