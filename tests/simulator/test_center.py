@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -167,3 +168,41 @@ def test_click_call_states_and_hangup() -> None:
     assert center.click_state(click_id) == 0
     assert center.agent_states()[0]["state"] == "IDEL"
     assert center.monitor() == (0, 0)
+
+
+def test_random_load_keeps_invariants_and_is_reproducible() -> None:
+    def run() -> dict[str, object]:
+        clock = ManualClock(T0)
+        center = make(clock, channels=4, agents=2, waiting_line=3)
+        rng = random.Random(5)
+        pool = [f"1370000{i:04d}" for i in range(30)]
+        for i in range(400):
+            callee = rng.choice(pool)
+            if rng.random() < 0.5:
+                center.submit_ivr(f"i{i}", callee, 20, {}, None)
+            else:
+                center.submit_captcha(f"c{i}", callee, 19, "", "801" if rng.random() < 0.5 else None, 2, None)
+            clock.advance(rng.uniform(0, 8))
+            _queue, playcount = center.monitor()
+            assert playcount <= 4 and center.truth()["waiting"] <= 3
+        clock.advance(10_000)
+        return center.truth()
+
+    truth = run()
+    calls = truth["calls"]
+    assert isinstance(calls, dict)
+    assert all(c["final"] and c["state"] in (1, 2, 3, 5, 6) for c in calls.values())
+    assert truth["peak_channels"] == 4 and truth["channels_in_use"] == 0
+    assert truth["call_log_rows"] == len(calls) == truth["accepted"]
+    by_number: dict[str, int] = {}
+    for c in calls.values():
+        by_number[c["callee"]] = by_number.get(c["callee"], 0) + 1
+        assert c["kind"] == plan_call(1, c["callee"], c["attempt_no"]).kind.value
+    assert by_number == truth["calls_by_number"]
+    assert abs(truth["channel_seconds_busy"] - sum(c["holding_s"] for c in calls.values())) < 1e-3 * len(
+        calls
+    )
+    truth.pop("now")
+    again = run()
+    again.pop("now")
+    assert again == truth

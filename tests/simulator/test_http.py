@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -253,3 +254,23 @@ def test_reset_and_logs_mask_phones(sim: RunningSimulator, caplog: pytest.LogCap
         assert c.get("/_sim/truth").json()["calls_total"] == 0
     text = caplog.text
     assert "138****8000" in text and "13800138000" not in text and "secretpwd" not in text
+
+
+def test_post_form_and_real_clock_reaches_final_state(sim_factory: Factory) -> None:
+    s = sim_factory(speed=2000.0)
+    callee = number_with(CallKind.ANSWERED_KEY)
+    plan = plan_call(1, callee, 1)
+    with httpx.Client(base_url=s.base_url) as c:
+        form = {"opt": "IVR_TTS_CALL", "token": "p1", "callee": callee, "toneid": "20", "ttsname": "张三"}
+        assert c.post("/bridge/callctrl", data=form).status_code == 200
+        deadline = time.monotonic() + 5
+        while (
+            result := ctrl(c, opt="IVR_TTS_CALL_RESULT", token="p1").text
+        ) != f"state=1;satisfact={plan.keys}":
+            assert time.monotonic() < deadline, result
+            time.sleep(0.005)
+        while c.get("/_sim/truth").json()["channels_in_use"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        [row] = ctrl(c, opt="CALL_LOG_QUERY").json()
+        assert row["duration"] == plan.talk_s  # nominal seconds, not the ~30 ms it really took
