@@ -38,6 +38,10 @@ def _created() -> Any:
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, default=utcnow))
 
 
+def _new_salt() -> str:
+    return secrets.token_hex(3)
+
+
 def _int(default: int) -> Any:
     return Field(
         default=default,
@@ -204,7 +208,9 @@ class Campaign(SQLModel, table=True):
     key_labels: dict[str, str] | None = _json()
     ivr_max_seconds: int = _int(180)  # after state=1, how long keys may still arrive
     result_deadline_s: int = _int(1800)  # a placed call with no final result by then is `unknown`
-    token_salt: str = Field(default_factory=lambda: secrets.token_hex(3), max_length=16)
+    token_salt: str = Field(
+        default_factory=_new_salt, sa_column=Column(String(16), nullable=False, default=_new_salt)
+    )
     report_cron: str | None = Field(default=None, max_length=100)
     report_dir: str | None = Field(default=None, max_length=1000)
     created_at: datetime = _created()

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=10.0, gt=0, description="seconds to wait for a centre's answer")
     http_connect_timeout: float = Field(default=3.0, gt=0, description="seconds to connect to the centre")
     soap_operation_timeout: float = Field(default=15.0, gt=0, description="seconds for one SOAP operation")
+    poll_interval: float = Field(default=5.0, gt=0, description="seconds between result polls of a call")
+    pacer_interval: float = Field(default=1.0, gt=0, description="seconds between pacing ticks")
+    claim_lease: float = Field(default=30.0, gt=0, description="seconds before an unplaced claim is re-sent")
+    worker_threads: int = Field(default=8, ge=1, description="dramatiq threads per worker process")
     log_level: str = Field(default="INFO")
 
     @field_validator("callcenter_tz")

@@ -85,6 +85,7 @@ def _register_command_modules() -> None:
         "callcenter_cli",
         "campaign_cli",
         "run_cli",
+        "engine_cli",
         "report_cli",
         "web_cli",
         "demo_cli",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 __all__ = ["broker_from_url", "redis_client_from_url"]
@@ -30,7 +29,7 @@ def redis_client_from_url(url: str | None) -> Any:
     return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=15)
 
 
-def broker_from_url(url: str | None, namespace: str = "dialer", client: Any = None) -> dramatiq.Broker:
+def broker_from_url(url: str | None, namespace: str = "dialer", client: Any = None) -> RedisBroker:
     """A RedisBroker on `url` (or on `client`, e.g. a shared fakeredis), keys under `namespace`."""
     client = client if client is not None else redis_client_from_url(url)
     return RedisBroker(client=client, namespace=namespace, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS)

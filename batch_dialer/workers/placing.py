@@ -160,6 +160,7 @@ def _submit(runtime: Runtime, job: DialJob, now: datetime) -> str | None:
                 content=content,
                 calldate=now,
                 servicetype=servicetype_for(job.campaign_id, campaign["token_salt"]),
+                caller=str((campaign.get("captcha") or {}).get("caller") or ""),
                 linkkey=job.attempt_id,
             )
         )
@@ -176,7 +177,7 @@ def _captcha_code(runtime: Runtime, job: DialJob, opts: dict[str, Any]) -> str:
     code = (
         value
         if value.isdigit()
-        else "".join(secrets.choice("0123456789") for _ in range(int(opts.get("code_length") or 6)))
+        else "".join(secrets.choice("0123456789") for _ in range(int(opts.get("code_digits") or 6)))
     )
     with runtime.engine.begin() as conn:
         conn.execute(

@@ -1,0 +1,148 @@
+"""`dialer scheduler` and `dialer worker`: the scaled-out engine processes (Redis + a shared database)."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+from collections.abc import Callable
+from typing import Annotated
+
+import dramatiq
+import typer
+from sqlalchemy import Engine
+
+from batch_dialer.campaigns.clock import system_clock
+from batch_dialer.campaigns.settings import Settings
+from batch_dialer.console.cli import load_settings
+from batch_dialer.console.context import open_centre, open_engine, soap_factory
+from batch_dialer.console.errors import UserError
+from batch_dialer.scheduler.dispatch import Dispatcher
+from batch_dialer.scheduler.embedded import senders_for
+from batch_dialer.scheduler.leader_lease import RedisLease
+from batch_dialer.scheduler.service import Intervals, SchedulerService
+from batch_dialer.workers.actors import declare_actors
+from batch_dialer.workers.broker import broker_from_url
+from batch_dialer.workers.runtime import Runtime, Timings, install_runtime
+
+__all__ = ["register", "run_worker_process"]
+
+log = logging.getLogger("batch_dialer.engine")
+
+
+def _scaled_settings(command: str) -> Settings:
+    settings = load_settings()
+    if settings.embedded:
+        raise UserError(
+            f"dialer {command} needs DIALER_REDIS_URL; without Redis use `dialer run NAME` (embedded)"
+        )
+    return settings
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+def _timings(settings: Settings) -> Timings:
+    return Timings(poll_interval_s=settings.poll_interval, claim_lease_s=settings.claim_lease)
+
+
+def scheduler(
+    lease_ttl: Annotated[float, typer.Option(help="seconds a dead leader keeps the lease")] = 10.0,
+) -> None:
+    """Run the scheduler (pacer, polls, recovery, campaign start/stop). Start more for stand-by."""
+    logging.getLogger("batch_dialer").setLevel(logging.INFO)
+    settings = _scaled_settings("scheduler")
+    engine = open_engine(settings)
+    centre = open_centre(settings)
+    broker = broker_from_url(settings.redis_url, settings.redis_namespace)
+    actors = declare_actors(broker)
+    timings = _timings(settings)
+    dispatcher = Dispatcher(
+        engine,
+        centre,
+        senders_for(actors),
+        system_clock,
+        claim_lease_s=timings.claim_lease_s,
+        poll_interval_s=timings.poll_interval_s,
+        poll_batch=timings.poll_batch,
+    )
+    lease = RedisLease(broker.client, f"{settings.redis_namespace}:scheduler-lease", ttl_s=lease_ttl)
+    service = SchedulerService(
+        dispatcher,
+        lease,
+        Intervals(pace=settings.pacer_interval, polls=min(1.0, settings.poll_interval)),
+        report_job=_report_job(engine),
+    )
+    service.start()
+    typer.echo(f"scheduler {lease.holder} running (stand-by until it holds the lease)")
+    try:
+        _wait_for_signal()
+    finally:
+        service.stop()
+        broker.close()
+
+
+def _report_job(engine: Engine) -> Callable[[int], None] | None:
+    """The scheduled report export, when the reports package provides it."""
+    try:
+        from batch_dialer.reports.scheduled_export import export_scheduled
+    except ImportError:
+        return None
+    return lambda campaign_id: export_scheduled(engine, campaign_id)
+
+
+def run_worker_process(threads: int) -> None:
+    """One worker process: the runtime, the actors, a dramatiq Worker until SIGTERM/SIGINT."""
+    settings = load_settings()
+    engine = open_engine(settings)
+    centre = open_centre(settings)
+    install_runtime(
+        Runtime(engine=engine, centre=centre, timings=_timings(settings), soap_factory=soap_factory(settings))
+    )
+    broker = broker_from_url(settings.redis_url, settings.redis_namespace)
+    declare_actors(broker)
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+    worker.start()
+    log.info("worker started with %d threads", threads)
+    try:
+        _wait_for_signal()
+    finally:
+        worker.stop(timeout=10_000)
+        broker.close()
+
+
+def worker(
+    processes: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    threads: Annotated[int | None, typer.Option(min=1, help="threads per process")] = None,
+) -> None:
+    """Run workers that place calls and collect results (needs DIALER_REDIS_URL)."""
+    settings = _scaled_settings("worker")
+    threads = threads or settings.worker_threads
+    typer.echo(f"worker: {processes} process(es) × {threads} threads on {settings.redis_namespace}")
+    if processes == 1:
+        run_worker_process(threads)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    children = [
+        ctx.Process(target=run_worker_process, args=(threads,), daemon=False) for _ in range(processes)
+    ]
+    for child in children:
+        child.start()
+    try:
+        _wait_for_signal()
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.join(15)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scheduler")(scheduler)
+    app.command("worker")(worker)
