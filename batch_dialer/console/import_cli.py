@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from batch_dialer.campaigns.database import open_database
 from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.errors import EXIT_FAILURE, UserError
-from batch_dialer.importers import REASONS, ImportRefused, ImportResult, import_file
+from batch_dialer.importers import REASONS, ImportRefused, ImportResult, PreparedImport, prepare_import
 from batch_dialer.importers.header_mapping import parse_map_options
 
 __all__ = ["import_command", "register"]
@@ -62,9 +62,13 @@ def import_command(
     if push and dry_run:
         raise UserError("--push and --dry-run exclude each other")
     settings = load_settings()
+    try:
+        prepared = prepare_import(file, sheet=sheet, mapping=overrides)
+    except ImportRefused as exc:
+        raise UserError(str(exc)) from None
     engine = open_database(settings.database_url)
     try:
-        result = _run_import(file, engine, sheet, overrides, tag, dry_run, rejects, show_progress=not as_json)
+        result = _run_import(prepared, engine, tag, dry_run, rejects, show_progress=not as_json)
         push_error = None
         if push:
             push_error = _push(engine, result, settings)
@@ -79,17 +83,16 @@ def import_command(
 
 
 def _run_import(
-    file: Path,
+    prepared: PreparedImport,
     engine: Engine,
-    sheet: str | None,
-    overrides: dict[str, str],
     tag: str | None,
     dry_run: bool,
     rejects: Path | None,
     *,
     show_progress: bool,
 ) -> ImportResult:
-    large = file.is_file() and file.stat().st_size > _PROGRESS_BYTES
+    file = prepared.source
+    large = file.stat().st_size > _PROGRESS_BYTES
     bar = Progress(
         TextColumn("importing {task.description}"),
         BarColumn(),
@@ -102,11 +105,8 @@ def _run_import(
     with bar:
         task = bar.add_task(file.name, total=1.0)
         try:
-            return import_file(
-                file,
+            return prepared.run(
                 engine,
-                sheet=sheet,
-                mapping=overrides,
                 tag=tag,
                 dry_run=dry_run,
                 rejects_path=rejects,

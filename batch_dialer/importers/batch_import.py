@@ -20,12 +20,12 @@ from sqlalchemy import Engine
 
 from batch_dialer.importers.bulk_writer import ContactStore, NewContact, NewOpportunity, Reject
 from batch_dialer.importers.errors import ImportRefused
-from batch_dialer.importers.formats import sniff_format
+from batch_dialer.importers.formats import FileFormat, sniff_format
 from batch_dialer.importers.reading import TableReader, open_table
 from batch_dialer.importers.rejects_workbook import RejectsWorkbook, default_rejects_path
 from batch_dialer.importers.row_buckets import Candidates, ParsedChunk, parse_chunk
 
-__all__ = ["ImportResult", "RejectedSample", "import_file"]
+__all__ = ["ImportResult", "PreparedImport", "RejectedSample", "import_file", "prepare_import"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,104 @@ class ImportResult:
         return {key: shown[key] for key in keys}
 
 
+@dataclass
+class PreparedImport:
+    """A file that passed every refusal check (format, header, at least one data row), not yet written.
+
+    The web console shows `mapping`/`sheet`/`header_row` before running; `run` may be called once.
+    """
+
+    source: Path
+    display_name: str
+    fmt: FileFormat
+    reader: TableReader
+    _chunks: Iterator[ParsedChunk]
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        return self.reader.columns.as_mapping()
+
+    @property
+    def sheet(self) -> str | None:
+        return self.reader.sheet
+
+    @property
+    def header_row(self) -> int:
+        return self.reader.header_row
+
+    def run(
+        self,
+        engine: Engine,
+        *,
+        tag: str | None = None,
+        dry_run: bool = False,
+        rejects_path: str | Path | None = None,
+        write_rejects_file: bool = True,
+        progress: Callable[[float], None] | None = None,
+        sample_rejects: int = 20,
+    ) -> ImportResult:
+        """Import (or, with dry_run, only count) every row in one transaction."""
+        reader = self.reader
+        result = ImportResult(
+            file=self.display_name,
+            batch_id=None,
+            dry_run=dry_run,
+            file_format=self.fmt.describe(),
+            sheet=reader.sheet,
+            header_row=reader.header_row,
+            mapping=self.mapping,
+        )
+        target = Path(rejects_path) if rejects_path else default_rejects_path(self.source)
+        workbook = (
+            RejectsWorkbook(target, reader.columns.header) if write_rejects_file and not dry_run else None
+        )
+        try:
+            with engine.connect() as conn:
+                store = ContactStore(conn, dry_run=dry_run)
+                run = _Run(store, result, reader, workbook, tag, sample_rejects)
+                run.begin(self.fmt.encoding, _sha256(self.source), self.display_name)
+                for parsed in self._chunks:
+                    run.add(parsed)
+                    if progress:
+                        progress(reader.fraction_read)
+                run.add_malformed()
+                run.finish()
+                if not dry_run:
+                    conn.commit()
+            if workbook is not None:
+                written = workbook.commit()
+                result.rejects_file = str(written) if written else None
+        finally:
+            if workbook is not None:
+                workbook.discard()
+        if progress:
+            progress(1.0)
+        log.info(
+            "imported %s: rows=%d imported=%d updated=%d duplicates=%d rejected=%d blank=%d",
+            result.file, result.rows, result.imported, result.updated, result.duplicates, result.rejected,
+            result.blank_rows,
+        )  # fmt: skip
+        return result
+
+
+def prepare_import(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    chunk_rows: int = 50_000,
+    display_name: str | None = None,
+) -> PreparedImport:
+    """Detect the format, find the header and the first data row; raises ImportRefused (nothing written).
+
+    `mapping` is header label -> field (`--map`); `display_name` names an uploaded file.
+    """
+    source = Path(path)
+    fmt = sniff_format(source)
+    reader = open_table(source, fmt, sheet=sheet, overrides=mapping, chunk_rows=chunk_rows)
+    return PreparedImport(source, display_name or str(source), fmt, reader, _with_data(reader, source))
+
+
 def import_file(
     path: str | Path,
     engine: Engine,
@@ -87,54 +185,22 @@ def import_file(
     progress: Callable[[float], None] | None = None,
     sample_rejects: int = 20,
 ) -> ImportResult:
-    """Import one file. `mapping` is header label -> field (`--map`); `display_name` names an upload.
+    """Import one file: `prepare_import(...)` then `.run(engine, ...)`.
 
     Raises ImportRefused (nothing written) for files that cannot be imported at all.
     """
-    source = Path(path)
-    fmt = sniff_format(source)
-    reader = open_table(source, fmt, sheet=sheet, overrides=mapping, chunk_rows=chunk_rows)
-    chunks = _with_data(reader, source)
-    result = ImportResult(
-        file=display_name or str(source),
-        batch_id=None,
+    prepared = prepare_import(
+        path, sheet=sheet, mapping=mapping, chunk_rows=chunk_rows, display_name=display_name
+    )
+    return prepared.run(
+        engine,
+        tag=tag,
         dry_run=dry_run,
-        file_format=fmt.describe(),
-        sheet=reader.sheet,
-        header_row=reader.header_row,
-        mapping=reader.columns.as_mapping(),
+        rejects_path=rejects_path,
+        write_rejects_file=write_rejects_file,
+        progress=progress,
+        sample_rejects=sample_rejects,
     )
-    rejects_target = Path(rejects_path) if rejects_path else default_rejects_path(source)
-    workbook = (
-        RejectsWorkbook(rejects_target, reader.columns.header) if write_rejects_file and not dry_run else None
-    )
-    try:
-        with engine.connect() as conn:
-            store = ContactStore(conn, dry_run=dry_run)
-            run = _Run(store, result, reader, workbook, tag, sample_rejects)
-            run.begin(fmt.encoding, _sha256(source), display_name or source.name)
-            for parsed in chunks:
-                run.add(parsed)
-                if progress:
-                    progress(reader.fraction_read)
-            run.add_malformed()
-            run.finish()
-            if not dry_run:
-                conn.commit()
-        if workbook is not None:
-            written = workbook.commit()
-            result.rejects_file = str(written) if written else None
-    finally:
-        if workbook is not None:
-            workbook.discard()
-    if progress:
-        progress(1.0)
-    log.info(
-        "imported %s: rows=%d imported=%d updated=%d duplicates=%d rejected=%d blank=%d",
-        result.file, result.rows, result.imported, result.updated, result.duplicates, result.rejected,
-        result.blank_rows,
-    )  # fmt: skip
-    return result
 
 
 def _with_data(reader: TableReader, source: Path) -> Iterator[ParsedChunk]:
