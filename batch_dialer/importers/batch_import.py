@@ -243,7 +243,8 @@ class _Run:
         self.tag = tag
         self.sample_rejects = sample_rejects
         self.seen: dict[str, int] = {}  # phone -> contact id (provisional in a dry run)
-        self.opportunity_keys: set[tuple[int, str]] = set()
+        self.opportunity_keys: set[tuple[int, str]] = set()  # known in the database or created here
+        self.loaded_contacts: set[int] = set()  # contacts whose opportunities are in opportunity_keys
         self.reasons: Counter[str] = Counter()
 
     def begin(self, encoding: str | None, sha256: str, file_name: str) -> None:
@@ -304,22 +305,23 @@ class _Run:
             self.seen[phone] = cid
         if self.tag:
             self.store.tag(self.tag, [cid for cid, _, _ in links])
-        self._opportunities(
-            good, sorted(first_rows + repeats), existing_ids=[e.id for e in existing.values()]
-        )
+        self.loaded_contacts.update(ids[good.phones[i]] for i in new)  # new: no opportunities yet
+        self._opportunities(good, sorted(first_rows + repeats))
         self._reject(rejects)
 
-    def _opportunities(self, good: Candidates, indexes: list[int], existing_ids: list[int]) -> None:
+    def _opportunities(self, good: Candidates, indexes: list[int]) -> None:
         wanted = [i for i in indexes if good.products[i]]
         if not wanted:
             return
-        known = self.store.existing_opportunity_keys(existing_ids) if existing_ids else set()
+        unloaded = sorted({self.seen[good.phones[i]] for i in wanted} - self.loaded_contacts)
+        self.opportunity_keys.update(self.store.existing_opportunity_keys(unloaded))
+        self.loaded_contacts.update(unloaded)
         created: list[NewOpportunity] = []
         for i in wanted:
             contact_id = self.seen[good.phones[i]]
             product = str(good.products[i])
             key = (contact_id, product)
-            if key in known or key in self.opportunity_keys:
+            if key in self.opportunity_keys:
                 continue
             self.opportunity_keys.add(key)
             created.append(NewOpportunity(contact_id, product, good.comments[i], good.qqs[i]))
