@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 Rows = Sequence[Sequence[Any]]
 
-HEADER = ["姓名", "手机号码", "公司", "意向产品", "备注"]
+HEADER: list[object] = ["姓名", "手机号码", "公司", "意向产品", "备注"]
 
 
 def write_csv(

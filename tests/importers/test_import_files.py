@@ -176,7 +176,8 @@ def test_map_overrides_and_sheet_choice(tmp_path: Path, sqlite_engine: Engine) -
 
 
 def test_malformed_csv_line_is_rejected_with_its_values(tmp_path: Path, sqlite_engine: Engine) -> None:
-    rows: list[list[object]] = [["姓名", "手机"]] + [[f"客户{i}", f"1390000{i:04d}"] for i in range(1200)]
+    rows: list[list[object]] = [["姓名", "手机"]]
+    rows += [[f"客户{i}", f"1390000{i:04d}"] for i in range(1200)]
     rows[1100] = ["坏行", "13912345678", "多出来的", "列"]
     path = write_csv(tmp_path / "m.csv", rows)
     result = import_file(path, sqlite_engine)
