@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from batch_dialer.importers.bulk_writer import ContactStore, NewContact, NewOpportunity, Reject
+from batch_dialer.importers.bulk_writer import ContactStore, NewContacts, NewOpportunity, Reject
 from batch_dialer.importers.errors import ImportRefused
 from batch_dialer.importers.formats import FileFormat, sniff_format
 from batch_dialer.importers.reading import TableReader, open_table
@@ -259,6 +259,7 @@ class _Run:
                 "mapping": self.result.mapping,
             }
         )
+        self.store.begin_shortcuts()
 
     def add(self, parsed: ParsedChunk) -> None:
         result = self.result
@@ -283,7 +284,7 @@ class _Run:
 
         existing = self.store.existing_contacts([good.phones[i] for i in first_rows])
         new = [i for i in first_rows if good.phones[i] not in existing]
-        ids = self.store.insert_contacts(self.result.batch_id, [_new_contact(good, i) for i in new])
+        ids = self.store.insert_contacts(self.result.batch_id, _new_contacts(good, new))
         changes = []
         links: list[tuple[int, int, str]] = []
         for i in first_rows:
@@ -371,9 +372,15 @@ class _Run:
         )
 
 
-def _new_contact(good: Candidates, i: int) -> NewContact:
-    return NewContact(
-        good.phones[i], good.kinds[i], good.names[i], good.companies[i], good.extras[i], good.row_numbers[i]
+def _new_contacts(good: Candidates, new: list[int]) -> NewContacts:
+    if len(new) == len(good.phones):  # the common case: every candidate is new
+        return NewContacts(good.phones, good.kinds, good.names, good.companies, good.extras_json)
+    return NewContacts(
+        [good.phones[i] for i in new],
+        [good.kinds[i] for i in new],
+        [good.names[i] for i in new],
+        [good.companies[i] for i in new],
+        [good.extras_json[i] for i in new],
     )
 
 

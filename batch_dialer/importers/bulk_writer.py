@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from batch_dialer.campaigns.clock import utcnow
@@ -27,7 +27,7 @@ from batch_dialer.campaigns.models import (
     RejectedRow,
 )
 
-__all__ = ["ContactStore", "ExistingContact", "NewContact", "NewOpportunity", "Reject"]
+__all__ = ["ContactStore", "ExistingContact", "NewContacts", "NewOpportunity", "Reject"]
 
 CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
 LINK: Table = ImportBatchContact.__table__  # type: ignore[attr-defined]
@@ -49,13 +49,14 @@ class ExistingContact:
 
 
 @dataclass(frozen=True)
-class NewContact:
-    phone: str
-    kind: str
-    name: str | None
-    company: str | None
-    extra: dict[str, Any] | None
-    row_number: int
+class NewContacts:
+    """New contacts as parallel columns (no object per row)."""
+
+    phones: list[str]
+    kinds: list[str]
+    names: list[str | None]
+    companies: list[str | None]
+    extras_json: list[str | None]  # extra fields, already encoded
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,17 @@ class Reject:
     values: dict[str, str]
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def _loaded(value: Any) -> dict[str, Any] | None:
+    """JSON columns come back as text from SQLite through the driver, as dicts from psycopg."""
+    if value is None or isinstance(value, dict):
+        return value
+    loaded = json.loads(value)
+    return loaded if isinstance(loaded, dict) else None
+
+
 def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -88,6 +100,8 @@ class ContactStore:
         self._sqlite = conn.dialect.name == "sqlite"
         self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self._next_fake_id = -1
+        self._contacts_were_empty = False
+        self._dnc_empty = False
         self._now = datetime.now(UTC)
         self._now_param: Any = (
             self._now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -114,62 +128,69 @@ class ContactStore:
 
     # --- look-ups ------------------------------------------------------------------------------------
 
+    def begin_shortcuts(self) -> None:
+        """On SQLite our transaction holds the write lock from the batch row on, so nobody can add
+        contacts or DNC numbers until we commit: an empty table stays empty but for our own rows,
+        which the in-file de-duplication already sees. Then the per-chunk look-ups can be skipped."""
+        if self._sqlite and not self.dry_run:
+            first_contact = self.conn.exec_driver_sql("SELECT 1 FROM contact LIMIT 1").first()
+            first_dnc = self.conn.exec_driver_sql("SELECT 1 FROM do_not_call LIMIT 1").first()
+            self._contacts_were_empty = first_contact is None
+            self._dnc_empty = first_dnc is None
+
     def dnc_among(self, phones: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for part in _chunks(phones):
-            found.update(self.conn.execute(select(DNC.c.phone).where(DNC.c.phone.in_(part))).scalars())
-        return found
+        if self._dnc_empty:
+            return set()
+        return {str(row[0]) for row in self._select_in("SELECT phone FROM do_not_call WHERE phone", phones)}
 
     def existing_contacts(self, phones: Sequence[str]) -> dict[str, ExistingContact]:
+        if self._contacts_were_empty:
+            return {}
         found: dict[str, ExistingContact] = {}
-        columns = (CONTACT.c.phone, CONTACT.c.id, CONTACT.c.name, CONTACT.c.company, CONTACT.c.extra)
-        for part in _chunks(phones):
-            for phone, cid, name, company, extra in self.conn.execute(
-                select(*columns).where(CONTACT.c.phone.in_(part))
-            ):
-                found[phone] = ExistingContact(cid, name, company, extra)
+        sql = "SELECT phone, id, name, company, extra FROM contact WHERE phone"
+        for phone, cid, name, company, extra in self._select_in(sql, phones):
+            found[str(phone)] = ExistingContact(int(cid), name, company, _loaded(extra))
         return found
 
     def existing_opportunity_keys(self, contact_ids: Sequence[int]) -> set[tuple[int, str]]:
-        keys: set[tuple[int, str]] = set()
+        if self._contacts_were_empty:
+            return set()
         real = [cid for cid in contact_ids if cid > 0]
-        for part in _chunks(real):
-            rows = self.conn.execute(
-                select(OPPORTUNITY.c.contact_id, OPPORTUNITY.c.product).where(
-                    OPPORTUNITY.c.contact_id.in_(part)
-                )
-            )
-            keys.update((int(cid), str(product)) for cid, product in rows)
-        return keys
+        rows = self._select_in("SELECT contact_id, product FROM opportunity WHERE contact_id", real)
+        return {(int(cid), str(product)) for cid, product in rows}
 
     # --- writes ----------------------------------------------------------------------------------------
 
-    def insert_contacts(self, batch_id: int | None, contacts: Sequence[NewContact]) -> dict[str, int]:
+    def insert_contacts(self, batch_id: int | None, new: NewContacts) -> dict[str, int]:
         """Insert new contacts; returns phone -> id."""
-        if not contacts:
+        if not new.phones:
             return {}
         if self.dry_run:
-            fake: dict[str, int] = {}
-            for contact in contacts:
-                fake[contact.phone] = self._next_fake_id
-                self._next_fake_id -= 1
-            return fake
+            first = self._next_fake_id
+            self._next_fake_id -= len(new.phones)
+            return dict(zip(new.phones, range(first, self._next_fake_id, -1), strict=True))
         now = self._now_param
-        self._executemany(
-            CONTACT,
-            ("phone", "phone_kind", "name", "company", "extra", "first_batch_id", "push_status",
-             "created_at", "updated_at"),
-            [
-                (c.phone, c.kind, c.name, c.company, self._json(c.extra), batch_id, "pending", now, now)
-                for c in contacts
-            ],
-        )  # fmt: skip
-        ids: dict[str, int] = {}
-        phones = [c.phone for c in contacts]
-        for part in _chunks(phones):
-            rows = self.conn.execute(select(CONTACT.c.phone, CONTACT.c.id).where(CONTACT.c.phone.in_(part)))
-            ids.update((str(phone), int(cid)) for phone, cid in rows)
-        return ids
+        rows = [
+            (phone, kind, name, company, extra, batch_id, "pending", now, now)
+            for phone, kind, name, company, extra in zip(
+                new.phones, new.kinds, new.names, new.companies, new.extras_json, strict=True
+            )
+        ]
+        columns = ("phone", "phone_kind", "name", "company", "extra", "first_batch_id", "push_status",
+                   "created_at", "updated_at")  # fmt: skip
+        if self._sqlite:
+            before = self._max_contact_id()
+            self._executemany(CONTACT, columns, rows)
+            after = self._max_contact_id()
+            if after - before == len(rows):  # rowids were allocated max+1 in order, under our lock
+                return dict(zip(new.phones, range(before + 1, after + 1), strict=True))
+        else:
+            self._executemany(CONTACT, columns, rows)
+        found = self._select_in("SELECT phone, id FROM contact WHERE phone", new.phones)
+        return {str(phone): int(cid) for phone, cid in found}
+
+    def _max_contact_id(self) -> int:
+        return int(self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM contact").scalar_one())
 
     def update_contacts(
         self, changes: Sequence[tuple[int, str | None, str | None, dict[str, Any] | None]]
@@ -230,7 +251,15 @@ class ContactStore:
     # --- plumbing --------------------------------------------------------------------------------------
 
     def _json(self, value: dict[str, Any] | None) -> str | None:
-        return None if value is None else json.dumps(value, ensure_ascii=False)
+        return None if value is None else _ENCODE(value)
+
+    def _select_in(self, head: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """`head IN (...)` in parameter chunks, straight to the driver (no per-call compilation)."""
+        rows: list[tuple[Any, ...]] = []
+        for part in _chunks(values):
+            marks = ", ".join([self._mark] * len(part))
+            rows.extend(tuple(r) for r in self.conn.exec_driver_sql(f"{head} IN ({marks})", tuple(part)))
+        return rows
 
     def _executemany(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:

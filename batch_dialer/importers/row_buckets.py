@@ -6,10 +6,10 @@ which sees every chunk.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ __all__ = ["FIELD_LIMITS", "Candidates", "ParsedChunk", "parse_chunk"]
 # Column widths of the contact / opportunity tables: PostgreSQL would refuse longer values.
 FIELD_LIMITS = {"name": 200, "company": 300, "product": 300, "comment": 4000, "qq": 32}
 _INTEGRAL = re.compile(r"(\d+)\.0+")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Candidates:
     comments: list[str | None] = field(default_factory=list)
     qqs: list[str | None] = field(default_factory=list)
     extras: list[dict[str, str] | None] = field(default_factory=list)
+    extras_json: list[str | None] = field(default_factory=list)  # the same, encoded for storage
     positions: list[int] = field(default_factory=list)  # row positions inside the chunk frame
 
 
@@ -99,7 +101,7 @@ def parse_chunk(chunk: Chunk, columns: ColumnMap) -> ParsedChunk:
     candidates.products = _field(arrays, columns, "product", good_positions)
     candidates.comments = _field(arrays, columns, "comment", good_positions)
     candidates.qqs = [_integral(v) for v in _field(arrays, columns, "qq", good_positions)]
-    candidates.extras = _extras(arrays, columns, good_positions)
+    candidates.extras, candidates.extras_json = _extras(arrays, columns, good_positions)
     return ParsedChunk(blank_rows, int(len(positions) - blank_mask.sum()), rejects, candidates, values_at)
 
 
@@ -122,13 +124,24 @@ def _integral(value: str | None) -> str | None:
 
 def _extras(
     arrays: list[np.ndarray], columns: ColumnMap, positions: np.ndarray
-) -> list[dict[str, Any] | None]:
+) -> tuple[list[dict[str, str] | None], list[str | None]]:
+    """Extra fields per row, as dicts and as stored JSON; rows repeat the same few values
+    (city, level…), so each distinct combination is built and encoded once per chunk."""
     if not columns.extras:
-        return [None] * len(positions)
+        return [None] * len(positions), [None] * len(positions)
     labels = [columns.header[p] for p in columns.extras]
     picked = [arrays[p][positions].tolist() for p in columns.extras]
-    return [
-        {label: value.strip() for label, value in zip(labels, values, strict=True) if value and value.strip()}
-        or None
-        for values in zip(*picked, strict=True)
-    ]
+    cache: dict[tuple[str, ...], tuple[dict[str, str] | None, str | None]] = {}
+    dicts: list[dict[str, str] | None] = []
+    texts: list[str | None] = []
+    for values in zip(*picked, strict=True):
+        built = cache.get(values)
+        if built is None:
+            extra = {
+                label: v.strip() for label, v in zip(labels, values, strict=True) if v and v.strip()
+            } or None
+            built = (extra, _ENCODE(extra) if extra else None)
+            cache[values] = built
+        dicts.append(built[0])
+        texts.append(built[1])
+    return dicts, texts
