@@ -25,6 +25,7 @@ from batch_dialer.callcenter.errors import (
     UnexpectedResponse,
     error_for_status,
 )
+from batch_dialer.callcenter.log_redaction import install_log_redaction
 from batch_dialer.callcenter.masking import mask_phone, redact
 from batch_dialer.callcenter.payloads import (
     contacts_body_size,
@@ -47,6 +48,8 @@ from batch_dialer.callcenter.results import (
 from batch_dialer.callcenter.signing import captcha_pwd, centre_today
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "GuoxinHttp"]
+
+install_log_redaction()
 
 log = logging.getLogger(__name__)
 

@@ -30,10 +30,13 @@ from batch_dialer.callcenter.errors import (
     UnexpectedResponse,
     error_for_status,
 )
+from batch_dialer.callcenter.log_redaction import install_log_redaction
 from batch_dialer.callcenter.masking import redact
 from batch_dialer.callcenter.results import CallLogEntry, Click2CallState, TextToCall, TextToCallState
 
 __all__ = ["SOAP_NAMESPACE", "GuoxinSoap", "soap_service"]
+
+install_log_redaction()
 
 SOAP_NAMESPACE = "http://webservice.bridge.guoxin.cn"
 _SERVICES = ("TextToCallService", "CallRecordHome", "Click2CallControl")
