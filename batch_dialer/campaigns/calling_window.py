@@ -41,6 +41,7 @@ _DAY_ALIASES: dict[str, frozenset[int]] = {
     "weekends": frozenset({5, 6}),
 }
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_MAX_MERGED = timedelta(days=7)  # an always-open window "closes" (and reopens) a week ahead
 _SEARCH_DAYS = 400  # a valid window opens within 8 days; the margin covers DST-emptied days
 
 
@@ -182,6 +183,7 @@ class CallingWindow:
     def _intervals(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Merged open intervals (UTC, end exclusive), in order, from before ``moment`` onwards."""
         day = moment.astimezone(self.tz).date() - timedelta(days=2)
+        horizon = moment + _MAX_MERGED
         current: tuple[datetime, datetime] | None = None
         empty_days = 0
         while empty_days < _SEARCH_DAYS:
@@ -190,8 +192,11 @@ class CallingWindow:
             for start, end in intervals:
                 if current is None:
                     current = (start, end)
-                elif start <= current[1]:
+                elif start <= current[1] and current[1] < horizon:
                     current = (current[0], max(current[1], end))
+                elif start <= current[1]:  # open for a week without a break: cut here, go on
+                    yield current
+                    current = (current[1], max(current[1], end))
                 else:
                     yield current
                     current = (start, end)
@@ -221,7 +226,8 @@ class CallingWindow:
         raise RuntimeError("calling window never opens")  # pragma: no cover
 
     def closes_at(self, moment: datetime) -> datetime | None:
-        """End of the window ``moment`` is in (aware UTC), or None when it is closed."""
+        """End of the window ``moment`` is in (aware UTC), or None when it is closed. A window that
+        stays open for more than a week answers a moment about a week ahead (and is open again there)."""
         at = _require_aware(moment)
         for start, end in self._intervals(at):
             if start > at:
