@@ -15,8 +15,8 @@ SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def local(tz: ZoneInfo, *args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=tz, fold=fold).astimezone(UTC)  # type: ignore[misc]
+def local(tz: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int, fold: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=tz, fold=fold).astimezone(UTC)
 
 
 # -- parsing ----------------------------------------------------------------------------------------

@@ -37,8 +37,8 @@ from batch_dialer.campaigns.retry_schedule import RetrySchedule
 SH = ZoneInfo("Asia/Shanghai")
 
 
-def sh(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SH).astimezone(UTC)  # type: ignore[misc]
+def sh(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SH).astimezone(UTC)
 
 
 POLICY = CampaignPolicy(
