@@ -118,11 +118,23 @@ def _in_child(what: str, source: Path, db: Path, kind: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. getrusage's ru_maxrss survives execve (a child would report the
+    parent's peak when that is higher), so on Linux read VmHWM, which starts afresh at exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(what: str, source: str, db: str, kind: str) -> None:
     measured = (
         raw_baseline(Path(source), Path(db), kind) if what == "raw" else product(Path(source), Path(db))
     )
-    measured["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    measured["max_rss_mb"] = peak_rss_mb()
     print(json.dumps(measured, ensure_ascii=False))
 
 
@@ -132,12 +144,10 @@ def compare(label: str, source: Path, work: Path, kind: str, rows: int) -> float
     raw_rate, our_rate = rows / raw["seconds"], rows / ours["seconds"]
     ratio = our_rate / raw_rate
     print(f"{label}: {rows:,} rows ({source.stat().st_size / 1e6:.1f} MB)")
-    print(
-        f"  raw baseline  {raw_rate:>10,.0f} rows/s  {raw['seconds']:6.2f} s  peak RSS {raw['max_rss_mb']:6.0f} MB"
-    )
-    print(
-        f"  dialer import {our_rate:>10,.0f} rows/s  {ours['seconds']:6.2f} s  peak RSS {ours['max_rss_mb']:6.0f} MB"
-    )
+    for name, rate, side in (("raw baseline ", raw_rate, raw), ("dialer import", our_rate, ours)):
+        print(
+            f"  {name} {rate:>10,.0f} rows/s  {side['seconds']:6.2f} s  peak RSS {side['max_rss_mb']:6.0f} MB"
+        )
     print(f"  ratio product/raw = {ratio:.2f}x")
     summary = ours["summary"]
     print(

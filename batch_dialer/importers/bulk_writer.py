@@ -109,7 +109,7 @@ class ContactStore:
             else self._now.replace(tzinfo=None)
         )
         if self._sqlite and not dry_run:
-            conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MiB: index inserts stay in memory
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB: index inserts stay in memory
 
     # --- batch row ----------------------------------------------------------------------------------
 
