@@ -1,4 +1,4 @@
-"""Everything `dialer campaign create` accepts, validated into `Campaign` columns, and TTS templates.
+"""Everything `dialer campaign create` accepts, validated into `Campaign` columns.
 
 Build with :meth:`CampaignOptions.build` to get :class:`CampaignOptionsError`, a one-line message naming
 the option (``--window '9-21': expected HH:MM-HH:MM``), instead of pydantic's multi-line report.
@@ -7,12 +7,13 @@ Choices: the audience filters combine as AND across options and OR within one (`
 ``--all`` excludes the filters. ``--start`` and ``--cron`` exclude each other. Naive ``--start``/``--end``
 are local to ``--tz``. A captcha code comes from ``--code-field`` or is generated with ``--code-digits``
 (default 6). ``soap_tts`` takes its text from ``--text`` and an optional ``--caller`` extension.
+``render_tts`` and friends live in ``tts_templates`` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -30,6 +31,12 @@ from pydantic import (
 
 from batch_dialer.campaigns.calling_window import CallingWindow, parse_days, parse_window, parse_zone
 from batch_dialer.campaigns.retry_schedule import RetrySchedule, parse_cap, parse_rate
+from batch_dialer.campaigns.tts_templates import (
+    BUILTIN_FIELDS,
+    contact_fields,
+    render_tts,
+    template_placeholders,
+)
 
 __all__ = [
     "BUILTIN_FIELDS",
@@ -41,10 +48,7 @@ __all__ = [
     "template_placeholders",
 ]
 
-#: Placeholders every contact has (missing values render empty); extra fields come from Contact.extra.
-BUILTIN_FIELDS: tuple[str, ...] = ("name", "company", "phone_masked", "product")
 _TTS_VAR = re.compile(r"^tts[A-Za-z0-9_]+$")
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _OPTION_NAMES = {"all_contacts": "--all", "key_label": "--key-label"}
 
 
@@ -67,56 +71,6 @@ def _named(option: str, exc: Exception) -> ValueError:
     message = str(exc)
     word = option.lstrip("-")
     return ValueError("--" + message if message.startswith(word + " ") else f"{option}: {message}")
-
-
-def template_placeholders(template: str) -> list[str]:
-    """Placeholder names in order; ValueError on stray braces or names that are not identifiers.
-    ``{{`` and ``}}`` are literal braces."""
-    names = []
-    for match in _TOKEN.finditer(template):
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            continue
-        if match.group(1) is None:
-            raise ValueError(f"unbalanced {token!r} (write {token * 2} for a literal brace)")
-        name = match.group(1).strip()
-        if not name.isidentifier():
-            raise ValueError(f"placeholder {{{match.group(1)}}} is not a field name")
-        names.append(name)
-    return names
-
-
-def render_tts(template: str, fields: Mapping[str, object]) -> str:
-    """Fill ``{field}`` placeholders; a missing or None field becomes an empty string, never KeyError."""
-
-    def fill(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            return token[0]
-        if match.group(1) is None:
-            return token
-        value = fields.get(match.group(1).strip())
-        return "" if value is None else str(value)
-
-    return _TOKEN.sub(fill, template)
-
-
-def _mask(phone: str) -> str:
-    return "*" * len(phone) if len(phone) <= 7 else f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
-
-
-def contact_fields(
-    *,
-    phone: str,
-    name: str | None = None,
-    company: str | None = None,
-    product: str | None = None,
-    extra: Mapping[str, object] | None = None,
-) -> dict[str, object]:
-    """The mapping :func:`render_tts` fills from: extra fields first, built-ins win on a clash."""
-    fields: dict[str, object] = dict(extra or {})
-    fields.update(name=name, company=company, phone_masked=_mask(phone), product=product)
-    return fields
 
 
 def _pairs(value: Any, option: str, what: str) -> Any:
