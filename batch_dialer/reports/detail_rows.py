@@ -44,7 +44,6 @@ CHUNK_ROWS = 2000
 DETAIL_HEADERS = (
     "姓名",
     "电话",
-    "公司",
     "产品",
     "拨打次数",
     "最终结果",
@@ -68,7 +67,6 @@ _DIGITS = re.compile(r"\d{7,}")
 class DetailRow:
     name: str
     phone: str
-    company: str
     product: str
     attempts: int
     outcome: str  # label
@@ -81,7 +79,6 @@ class DetailRow:
         return (
             self.name,
             self.phone,
-            self.company,
             self.product,
             self.attempts,
             self.outcome,
@@ -119,7 +116,6 @@ def detail_rows(
         select(
             _CONTACT.c.name,
             t.phone,
-            _CONTACT.c.company,
             _products(conn.dialect.name).label("product"),
             t.attempts,
             final_outcome_expr().label("outcome"),
@@ -139,7 +135,6 @@ def detail_rows(
         yield DetailRow(
             name=row.name or "",
             phone=row.phone if unmasked else mask_phone(row.phone),
-            company=row.company or "",
             product=row.product or "",
             attempts=int(row.attempts),
             outcome=outcome_label(row.outcome),

@@ -79,8 +79,19 @@ def seed(engine: Engine) -> Seeded:
             conn,
             RejectedRow,
             [
-                {"batch_id": 1, "row_number": 5, "reason": "invalid_phone", "detail": "12345", "values": {"电话": "12345"}},
-                {"batch_id": 1, "row_number": 9, "reason": "scientific_notation", "values": {"电话": "1.38E+10"}},
+                {
+                    "batch_id": 1,
+                    "row_number": 5,
+                    "reason": "invalid_phone",
+                    "detail": "12345",
+                    "values": {"电话": "12345"},
+                },
+                {
+                    "batch_id": 1,
+                    "row_number": 9,
+                    "reason": "scientific_notation",
+                    "values": {"电话": "1.38E+10"},
+                },
                 {"batch_id": 2, "row_number": 3, "reason": "dnc", "values": {"电话": "13900000000"}},
             ]
             + [{"batch_id": 3, "row_number": n, "reason": "invalid_phone", "values": {}} for n in range(5)],
@@ -105,7 +116,9 @@ def seed(engine: Engine) -> Seeded:
                  "next_attempt_at": extra.get("next_attempt_at")}
             )  # fmt: skip
 
-        def attempt(tid: int, no: int, state: str, outcome: str | None, at: datetime, key: str | None = None) -> None:
+        def attempt(
+            tid: int, no: int, state: str, outcome: str | None, at: datetime, key: str | None = None
+        ) -> None:
             attempts.append(
                 {"task_id": tid, "campaign_id": tasks[-1]["campaign_id"] if tid > 100 else 1, "attempt_no": no,
                  "phone": next(t["phone"] for t in tasks if t["id"] == tid), "token": f"c1-t{tid}-a{no}",

@@ -1,0 +1,235 @@
+"""How fast is a campaign report over N attempts, against a raw pandas baseline in the same run.
+
+    python -m bench.report_speed --attempts 1000000
+
+Fills a fresh SQLite database (or --database-url) with one synthetic campaign, then in separate child
+processes (so each peak RSS is its own):
+  * ours: build_summary (the aggregation), then XLSX, HTML and CSV files;
+  * baseline: one pandas read_sql of the attempt table + the same groupbys (outcomes, per task,
+    per attempt number, local hour, local day, satisfaction keys).
+Prints both aggregation times, their ratio (target <= 2x), the file-writing times and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import random
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert
+
+from batch_dialer.campaigns.database import open_database
+from batch_dialer.campaigns.models import (
+    CallAttempt,
+    CallTask,
+    Campaign,
+    Contact,
+    ImportBatch,
+    ImportBatchContact,
+    Opportunity,
+)
+
+CAMPAIGN = "bench"
+TZ = "Asia/Shanghai"
+START = datetime(2024, 5, 6, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+OUTCOMES = (("answered", 0.42), ("busy", 0.22), ("power_off", 0.16), ("failed", 0.08), ("empty", 0.05),
+            ("unknown", 0.07))  # fmt: skip
+KEYS = ("1", "1", "2", "2", "2", "3", "4", "5", None)
+
+
+def _pick(rng: random.Random) -> str:
+    roll, acc = rng.random(), 0.0
+    for outcome, share in OUTCOMES:
+        acc += share
+        if roll < acc:
+            return outcome
+    return "unknown"
+
+
+def fill(engine: Engine, attempts: int, seed: int = 7, chunk: int = 50_000) -> tuple[int, int]:
+    """One campaign with ``attempts`` placed attempts over ~attempts/2 contacts; returns (contacts, tasks)."""
+    rng = random.Random(seed)
+    contacts: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    made = contact_id = 0
+    with engine.begin() as conn:
+        conn.execute(insert(Campaign.__table__), [{"id": 1, "name": CAMPAIGN, "kind": "tts", "tz": TZ}])  # type: ignore[attr-defined]
+        conn.execute(insert(ImportBatch.__table__), [{"id": 1, "file_name": "bench.xlsx"}])  # type: ignore[attr-defined]
+
+    def flush(final: bool = False) -> None:
+        if len(rows) < chunk and not final:
+            return
+        with engine.begin() as conn:
+            for model, batch in ((Contact, contacts), (CallTask, tasks), (CallAttempt, rows)):
+                if batch:
+                    conn.execute(insert(model.__table__), batch)  # type: ignore[attr-defined]
+            if contacts:
+                conn.execute(
+                    insert(ImportBatchContact.__table__),  # type: ignore[attr-defined]
+                    [{"batch_id": 1, "contact_id": c["id"], "row_number": c["id"]} for c in contacts],
+                )
+                conn.execute(
+                    insert(Opportunity.__table__),  # type: ignore[attr-defined]
+                    [{"contact_id": c["id"], "product": f"产品{c['id'] % 4}"} for c in contacts],
+                )
+        contacts.clear()
+        tasks.clear()
+        rows.clear()
+
+    while made < attempts:
+        contact_id += 1
+        phone = f"13{contact_id:09d}"
+        contacts.append({"id": contact_id, "phone": phone, "name": f"客户{contact_id}", "company": "某公司"})
+        state, keys, last, n = "exhausted", None, None, 0
+        moment = START + timedelta(days=rng.randrange(10), minutes=rng.randrange(12 * 60))
+        for n in range(1, 4):
+            if made >= attempts:
+                break
+            outcome = _pick(rng)
+            key = rng.choice(KEYS) if outcome == "answered" else None
+            rows.append(
+                {"task_id": contact_id, "campaign_id": 1, "attempt_no": n, "phone": phone,
+                 "token": f"c1-t{contact_id}-a{n}", "state": "unknown" if outcome == "unknown" else "final",
+                 "outcome": outcome, "keys": {"satisfact": key} if key else None, "placed_at": moment,
+                 "answered_at": moment if outcome == "answered" else None, "finished_at": moment}
+            )  # fmt: skip
+            made += 1
+            last = outcome
+            moment += timedelta(minutes=30 + rng.randrange(120))
+            if outcome == "answered":
+                state, keys = "done", ({"satisfact": key} if key else None)
+                break
+            if outcome == "empty":
+                state = "invalid"
+                break
+        else:
+            state = "exhausted"
+        if state == "exhausted" and n < 3 and made >= attempts:
+            state = "pending"
+        tasks.append(
+            {"id": contact_id, "campaign_id": 1, "contact_id": contact_id, "phone": phone, "state": state,
+             "attempts": n, "last_outcome": last, "keys": keys,
+             "next_attempt_at": moment if state == "pending" else None}
+        )  # fmt: skip
+        flush()
+    flush(final=True)
+    return contact_id, contact_id
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_ours(url: str, out_dir: str, queue: Any) -> None:
+    from batch_dialer.reports import build_summary, export_report
+
+    engine = open_database(url)
+    figures: dict[str, float] = {}
+    t0 = time.perf_counter()
+    summary = build_summary(engine, CAMPAIGN)
+    figures["aggregate_s"] = time.perf_counter() - t0
+    figures["rss_after_aggregate_mb"] = _peak_rss_mb()
+    for fmt in ("xlsx", "html", "csv"):
+        t0 = time.perf_counter()
+        export_report(engine, CAMPAIGN, fmt, Path(out_dir) / f"report.{fmt}")
+        figures[f"{fmt}_s"] = time.perf_counter() - t0
+        figures[f"{fmt}_mb"] = (Path(out_dir) / f"report.{fmt}").stat().st_size / 1e6
+    figures["peak_rss_mb"] = _peak_rss_mb()
+    figures["attempts"] = summary.attempts
+    figures["contacts"] = summary.contacts
+    figures["answered"] = summary.answered
+    engine.dispose()
+    queue.put(figures)
+
+
+def run_baseline(url: str, queue: Any) -> None:
+    import pandas as pd
+
+    engine = open_database(url)
+    t0 = time.perf_counter()
+    # A DBAPI connection: pandas 3.1's read_sql calls Row.values(), which SQLAlchemy 2.1 rows lack.
+    raw = engine.raw_connection()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "only sqlite3 is tested" for psycopg
+            df = pd.read_sql("SELECT * FROM call_attempt WHERE campaign_id = 1", raw.driver_connection)
+    finally:
+        raw.close()
+    t_read = time.perf_counter() - t0
+    placed = df[df["state"].isin(["placed", "final", "unknown"])]
+    local = pd.to_datetime(placed["placed_at"]).dt.tz_localize("UTC").dt.tz_convert(TZ)
+    answered = placed["outcome"] == "answered"
+    placed = placed.assign(hour=local.dt.hour, day=local.dt.date, answered=answered)
+    placed["outcome"].value_counts()
+    per_task = (
+        placed.sort_values(["task_id", "attempt_no"])
+        .groupby("task_id")
+        .agg(n=("attempt_no", "size"), last=("outcome", "last"), any_answered=("answered", "max"))
+    )
+    per_task["n"].value_counts()
+    per_task["last"].value_counts()
+    ordinal = placed.sort_values(["task_id", "attempt_no"]).groupby("task_id").cumcount() + 1
+    placed.assign(ordinal=ordinal).groupby("ordinal")["answered"].agg(["size", "sum"])
+    placed.groupby("hour")["answered"].agg(["size", "sum"])
+    placed.groupby("day")["answered"].agg(["size", "sum"])
+    keys = placed.loc[answered, "keys"].astype("string").str.extract(r'"satisfact"\s*:\s*"?(\w+)')[0]
+    keys.value_counts()
+    seconds = time.perf_counter() - t0
+    queue.put({"baseline_s": seconds, "baseline_read_s": t_read, "baseline_rows": len(df),
+               "baseline_peak_rss_mb": _peak_rss_mb()})  # fmt: skip
+    engine.dispose()
+
+
+def _child(target: Any, *args: Any) -> dict[str, float]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result: dict[str, float] = queue.get()
+    proc.join()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--attempts", type=int, default=1_000_000)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        engine = open_database(url, auto_upgrade=True)
+        t0 = time.perf_counter()
+        contacts, _ = fill(engine, args.attempts)
+        elapsed = time.perf_counter() - t0
+        print(f"filled {args.attempts:,} attempts over {contacts:,} contacts in {elapsed:.1f} s")
+        engine.dispose()
+        base = _child(run_baseline, url)
+        ours = _child(run_ours, url, tmp)
+        base2 = _child(run_baseline, url)  # again, so cache warmth favours neither side
+        baseline = min(base["baseline_s"], base2["baseline_s"])
+        print(f"baseline  read_sql + groupbys : {baseline:6.2f} s  (read_sql {base['baseline_read_s']:.2f} s, "
+              f"{int(base['baseline_rows']):,} rows, "
+              f"peak RSS {base['baseline_peak_rss_mb']:.0f} MB)")  # fmt: skip
+        print(f"ours      build_summary (SQL) : {ours['aggregate_s']:6.2f} s  "
+              f"ratio {ours['aggregate_s'] / baseline:.2f}x the baseline (target <= 2x)")  # fmt: skip
+        for fmt in ("xlsx", "html", "csv"):
+            print(
+                f"write {fmt:4s} (summary + file)   : {ours[f'{fmt}_s']:6.2f} s  ({ours[f'{fmt}_mb']:.1f} MB)"
+            )
+        print(f"peak RSS ours: after aggregation {ours['rss_after_aggregate_mb']:.0f} MB, "
+              f"after writing all files {ours['peak_rss_mb']:.0f} MB")  # fmt: skip
+        print(json.dumps({**base, **ours, "ratio": ours["aggregate_s"] / baseline}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
