@@ -111,22 +111,37 @@ def seed(engine: Engine) -> Seeded:
 
         def task(tid: int, cid: int, state: str, n: int, keys: Any = None, **extra: Any) -> None:
             tasks.append(
-                {"id": tid, "campaign_id": 1, "contact_id": cid, "phone": f"138{cid:04d}8000", "state": state,
-                 "attempts": n, "keys": keys, "last_outcome": extra.get("last_outcome"),
-                 "next_attempt_at": extra.get("next_attempt_at")}
-            )  # fmt: skip
+                {
+                    "id": tid,
+                    "campaign_id": 1,
+                    "contact_id": cid,
+                    "phone": f"138{cid:04d}8000",
+                    "state": state,
+                    "attempts": n,
+                    "keys": keys,
+                    "last_outcome": extra.get("last_outcome"),
+                    "next_attempt_at": extra.get("next_attempt_at"),
+                }
+            )
 
         def attempt(
             tid: int, no: int, state: str, outcome: str | None, at: datetime, key: str | None = None
         ) -> None:
             attempts.append(
-                {"task_id": tid, "campaign_id": tasks[-1]["campaign_id"] if tid > 100 else 1, "attempt_no": no,
-                 "phone": next(t["phone"] for t in tasks if t["id"] == tid), "token": f"c1-t{tid}-a{no}",
-                 "state": state, "outcome": outcome, "keys": {sat: key} if key else None,
-                 "placed_at": at if state != "abandoned" else None,
-                 "answered_at": at if outcome == "answered" else None,
-                 "finished_at": at if state == "final" else None}
-            )  # fmt: skip
+                {
+                    "task_id": tid,
+                    "campaign_id": tasks[-1]["campaign_id"] if tid > 100 else 1,
+                    "attempt_no": no,
+                    "phone": next(t["phone"] for t in tasks if t["id"] == tid),
+                    "token": f"c1-t{tid}-a{no}",
+                    "state": state,
+                    "outcome": outcome,
+                    "keys": {sat: key} if key else None,
+                    "placed_at": at if state != "abandoned" else None,
+                    "answered_at": at if outcome == "answered" else None,
+                    "finished_at": at if state == "final" else None,
+                }
+            )
 
         task(1, 1, "done", 1, {sat: "1"})
         attempt(1, 1, "final", "answered", utc(6, 1, 10), "1")
@@ -157,18 +172,35 @@ def seed(engine: Engine) -> Seeded:
         attempt(12, 1, "placed", None, utc(7, 4, 0))
         # Another campaign on the same contacts: none of it may leak into "survey".
         tasks.append(
-            {"id": 101, "campaign_id": 2, "contact_id": 1, "phone": "13800018000", "state": "done", "attempts": 1,
-             "keys": {sat: "4"}}
-        )  # fmt: skip
+            {
+                "id": 101,
+                "campaign_id": 2,
+                "contact_id": 1,
+                "phone": "13800018000",
+                "state": "done",
+                "attempts": 1,
+                "keys": {sat: "4"},
+            }
+        )
         attempt(101, 1, "final", "answered", utc(6, 5, 0), "4")
         attempts[-1]["token"] = "c2-t101-a1"
         # A captcha campaign: 3 contacts, 2 delivered.
-        for tid, cid, state, outcome in ((201, 1, "done", "answered"), (202, 2, "done", "answered"),
-                                         (203, 3, "exhausted", "power_off")):  # fmt: skip
+        for tid, cid, state, outcome in (
+            (201, 1, "done", "answered"),
+            (202, 2, "done", "answered"),
+            (203, 3, "exhausted", "power_off"),
+        ):
             tasks.append(
-                {"id": tid, "campaign_id": 3, "contact_id": cid, "phone": f"138{cid:04d}8000", "state": state,
-                 "attempts": 1, "last_outcome": outcome}
-            )  # fmt: skip
+                {
+                    "id": tid,
+                    "campaign_id": 3,
+                    "contact_id": cid,
+                    "phone": f"138{cid:04d}8000",
+                    "state": state,
+                    "attempts": 1,
+                    "last_outcome": outcome,
+                }
+            )
             attempt(tid, 1, "final", outcome, utc(6, 6, 0))
             attempts[-1]["token"] = f"c3-t{tid}-a1"
         for row in tasks:

@@ -8,9 +8,9 @@ from batch_dialer.reports.confidence import mean_with_ci95, t_quantile_975
 
 
 @pytest.mark.parametrize(
-    ("df", "expected"), [(1, 12.7062), (10, 2.2281), (30, 2.0423), (31, 2.0395), (50, 2.0086), (120, 1.9799),
-                         (1000, 1.9623)]
-)  # fmt: skip
+    ("df", "expected"),
+    [(1, 12.7062), (10, 2.2281), (30, 2.0423), (31, 2.0395), (50, 2.0086), (120, 1.9799), (1000, 1.9623)],
+)
 def test_t_quantile_matches_tables(df: int, expected: float) -> None:
     assert t_quantile_975(df) == pytest.approx(expected, abs=2e-4)
 

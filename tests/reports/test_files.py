@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -31,7 +32,7 @@ def test_xlsx_sheets_charts_and_detail(engine: Engine, seeded: Seeded, tmp_path:
     assert summary.file == str(tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames == ["概览", "满意度分析", "联系人明细", "导入拒绝行"]
-    overview = wb["概览"]
+    overview: Any = wb["概览"]
     kinds = sorted(type(chart).__name__ for chart in overview._charts)
     assert kinds == ["BarChart", "BarChart", "PieChart"]
     assert any(isinstance(c, PieChart) for c in overview._charts)
@@ -77,8 +78,11 @@ def test_xlsx_sheets_charts_and_detail(engine: Engine, seeded: Seeded, tmp_path:
     rejected = wb["导入拒绝行"]
     assert rejected.freeze_panes == "A2" and rejected.auto_filter.ref == "A1:F4"
     rejected_rows = list(rejected.iter_rows(values_only=True))[1:]
-    assert [(r[0], r[2], r[3]) for r in rejected_rows] == [(1, 5, "invalid_phone"), (1, 9, "scientific_notation"),
-                                                           (2, 3, "dnc")]  # fmt: skip
+    assert [(r[0], r[2], r[3]) for r in rejected_rows] == [
+        (1, 5, "invalid_phone"),
+        (1, 9, "scientific_notation"),
+        (2, 3, "dnc"),
+    ]
     assert "13900000000" not in str(rejected_rows) and "139****0000" in str(rejected_rows)
 
     breakdown = [r for r in wb["满意度分析"].iter_rows(values_only=True) if r and r[0] == "宽带"]
@@ -94,7 +98,8 @@ def test_xlsx_unmasked_and_captcha(sqlite_engine: Engine, seeded_sqlite: Seeded,
     assert "满意度分析" not in wb.sheetnames
     values = _cells(wb["概览"])
     assert values["已送达（接通）"] == 2 and values["未送达"] == 1
-    assert len(wb["概览"]._charts) == 2  # outcomes and hours; no satisfaction chart
+    charts: Any = wb["概览"]
+    assert len(charts._charts) == 2  # outcomes and hours; no satisfaction chart
 
 
 def test_html_self_contained_with_key_figures(engine: Engine, seeded: Seeded, tmp_path: Path) -> None:
@@ -112,8 +117,16 @@ def test_html_self_contained_with_key_figures(engine: Engine, seeded: Seeded, tm
     assert "url(" not in html
     assert '<meta name="viewport"' in html and "@media print" in html
     assert html.count("<svg") == 3
-    for figure_id, value in (("contacts", "12"), ("dialled", "10"), ("answered", "6"), ("keyed", "5"),
-                             ("csat", "75.0%"), ("mean", "2.25"), ("attempts", "14"), ("pending", "2")):  # fmt: skip
+    for figure_id, value in (
+        ("contacts", "12"),
+        ("dialled", "10"),
+        ("answered", "6"),
+        ("keyed", "5"),
+        ("csat", "75.0%"),
+        ("mean", "2.25"),
+        ("attempts", "14"),
+        ("pending", "2"),
+    ):
         assert re.search(rf'id="{figure_id}">{re.escape(value)}<', html), figure_id
     assert "关机或不在服务区" in html and "非常满意" in html and "宽带" in html and "list1.xlsx" in html
 
@@ -124,8 +137,17 @@ def test_csv_has_bom_and_detail_rows(sqlite_engine: Engine, seeded_sqlite: Seede
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:3] == ["姓名", "电话", "产品"] and len(rows) == 13
-    assert rows[1] == ["张三", "138****8000", "宽带、电视", "1", "接通", "1", "非常满意", "2024-05-06 09:10:00",
-                       "2024-05-06 09:10:00"]  # fmt: skip
+    assert rows[1] == [
+        "张三",
+        "138****8000",
+        "宽带、电视",
+        "1",
+        "接通",
+        "1",
+        "非常满意",
+        "2024-05-06 09:10:00",
+        "2024-05-06 09:10:00",
+    ]
     assert rows[10][4:] == ["未拨打", "", "", "", ""]
 
 

@@ -24,9 +24,16 @@ def test_funnel_outcomes_and_attempts(engine: Engine, seeded: Seeded) -> None:
     s = build_summary(engine, "survey", clock=CLOCK)
     assert (s.contacts, s.dialled, s.answered, s.keyed, s.attempts) == (12, 10, 6, 5, 14)
     assert s.by_outcome == {
-        "answered": 6, "busy": 1, "power_off": 0, "empty": 1, "failed": 0, "unknown": 0, "dnc": 1,
-        "not_dialled": 1, "in_progress": 2,
-    }  # fmt: skip
+        "answered": 6,
+        "busy": 1,
+        "power_off": 0,
+        "empty": 1,
+        "failed": 0,
+        "unknown": 0,
+        "dnc": 1,
+        "not_dialled": 1,
+        "in_progress": 2,
+    }
     labels = {o.outcome: o.label for o in s.outcomes}
     assert (
         labels["answered"] == "接通"
@@ -101,9 +108,20 @@ def test_breakdowns_by_product_batch_and_day(engine: Engine, seeded: Seeded) -> 
 def test_json_shape(engine: Engine, seeded: Seeded) -> None:
     doc = build_summary(engine, "survey", clock=CLOCK).as_json()
     assert list(doc) == [
-        "campaign", "file", "contacts", "dialled", "answered", "keyed", "by_outcome", "attempts", "retry_yield",
-        "satisfaction", "csat", "mean", "ci95",
-    ]  # fmt: skip
+        "campaign",
+        "file",
+        "contacts",
+        "dialled",
+        "answered",
+        "keyed",
+        "by_outcome",
+        "attempts",
+        "retry_yield",
+        "satisfaction",
+        "csat",
+        "mean",
+        "ci95",
+    ]
     assert doc["retry_yield"] == {"2": 1, "3": 1}
     assert doc["satisfaction"]["1"] == 2 and doc["csat"] == 0.75 and doc["mean"] == 2.25
     assert len(doc["ci95"]) == 2
