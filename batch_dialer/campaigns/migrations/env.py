@@ -5,9 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from batch_dialer.campaigns import models
+from batch_dialer.campaigns import access_models, models
 
 target_metadata = models.SQLModel.metadata
+assert access_models.User.__tablename__  # the web console's tables are part of the schema too
 
 
 def run_migrations_online() -> None:
