@@ -44,13 +44,15 @@ def report(
     centre = None
     try:
         if crosscheck:
+            import httpx
+
             from batch_dialer.callcenter import connect
 
             centre = connect(
                 settings.callcenter_url,
                 settings.password(),
                 tz=settings.callcenter_tz,
-                timeout=settings.http_connect_timeout,
+                timeout=httpx.Timeout(settings.http_timeout, connect=settings.http_connect_timeout),
             )
         summary = export_report(
             engine, name, fmt, output, unmasked=unmasked, centre=centre, satisfaction_var=satisfaction_var

@@ -21,7 +21,7 @@ def bar_rows(
     title: str = "",
 ) -> Markup:
     """Horizontal bars, one per (name, value): long Chinese labels stay readable on a phone."""
-    row_h, left, width = 26, 150, 600
+    row_h, left, width = 26, 130, 460
     height = row_h * len(items) + 10
     top = max((value for _, value in items), default=0) or 1
     parts = [
