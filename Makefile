@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest venv clean
+.PHONY: demo test lint typecheck pytest venv clean browser
 
 # Re-install only when the project metadata changed (fast no-op otherwise).
 $(STAMP): pyproject.toml
@@ -25,7 +25,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# The web console's end-to-end test drives Debian's chromium through Playwright (never `playwright
+# install`). Installed here when missing and we are root; a failure only makes that test skip
+# (or fail under REQUIRE_SERVICES=1). The CJK font makes the screenshots readable.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei) \
+			|| echo "browser: could not install chromium; the browser test will skip"; \
+	fi
+
+pytest: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

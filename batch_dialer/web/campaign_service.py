@@ -136,7 +136,8 @@ def _audience_count(engine: Engine, audience: Audience) -> int:
         return 0
     on_dnc = select(_dnc.c.phone).where(_dnc.c.phone == _contact.c.phone).exists()
     with engine.connect() as conn:
-        return int(conn.scalar(select(func.count()).where(audience.where(), ~on_dnc)) or 0)
+        query = select(func.count()).select_from(_contact).where(audience.where(), ~on_dnc)
+        return int(conn.scalar(query) or 0)
 
 
 def tts_preview(engine: Engine, options: CampaignOptions) -> dict[str, str]:

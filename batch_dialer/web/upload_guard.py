@@ -50,7 +50,7 @@ def safe_file_name(name: str) -> str:
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:g} MB"
+    return f"{size / 1024 / 1024:.3g} MB"
 
 
 class _FormSink:

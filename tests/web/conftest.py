@@ -46,9 +46,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def serve(
-    web_engine: Engine, tmp_path: Path
-) -> Iterator[Callable[..., str]]:
+def serve(web_engine: Engine, tmp_path: Path) -> Iterator[Callable[..., str]]:
     """``serve(clock=None, centre=None, **web_settings)`` -> base URL; stopped after the test."""
     stack: list[Any] = []
 
@@ -56,9 +54,12 @@ def serve(
         web.setdefault("work_dir", tmp_path / "uploads")
         web.setdefault("monitor_interval_s", 0.5)
         app = create_app(
-            Settings(database_url="sqlite://"), engine=web_engine, centre=centre, clock=clock,
+            Settings(database_url="sqlite://"),
+            engine=web_engine,
+            centre=centre,
+            clock=clock,
             web_settings=WebSettings(**web),
-        )  # fmt: skip
+        )
         server = serve_app(app)
         url = server.__enter__()
         stack.append(server)

@@ -14,7 +14,13 @@ from batch_dialer.campaigns.clock import ManualClock
 from batch_dialer.campaigns.models import table_of
 from tests.web.conftest import MANAGER, VIEWER, sign_in
 
-CAMPAIGN = {"name": "回访", "kind": "tts", "all_contacts": True, "toneid": 20, "tts": {"ttsabc": "您好{name}"}}
+CAMPAIGN = {
+    "name": "回访",
+    "kind": "tts",
+    "all_contacts": True,
+    "toneid": 20,
+    "tts": {"ttsabc": "您好{name}"},
+}
 
 
 def test_no_credentials_is_401_and_pages_redirect_to_sign_in(serve: Callable[..., str]) -> None:
@@ -54,7 +60,9 @@ def test_viewer_session_sees_pages_without_manager_controls(serve: Callable[...,
     with closing(client):
         assert 'href="/campaigns/new"' not in client.get("/campaigns").text
         assert client.get("/campaigns/new", headers={"Accept": "text/html"}).status_code == 403
-        upload = client.post("/imports", files={"file": ("a.csv", b"phone\n13800138000\n")}, data={"csrf_token": csrf})
+        upload = client.post(
+            "/imports", files={"file": ("a.csv", b"phone\n13800138000\n")}, data={"csrf_token": csrf}
+        )
         assert upload.status_code == 403
 
 
@@ -106,9 +114,18 @@ def test_openapi_documents_the_api(serve: Callable[..., str]) -> None:
     with httpx.Client(base_url=serve()) as client:
         spec = client.get("/api/openapi.json").json()
     paths = set(spec["paths"])
-    for expected in ("/api/imports", "/api/imports/{job_id}", "/api/imports/{job_id}/confirm", "/api/campaigns",
-                     "/api/campaigns/{ref}", "/api/campaigns/{ref}/start", "/api/campaigns/{ref}/pause",
-                     "/api/reports/{ref}", "/api/reports/{ref}/file"):  # fmt: skip
+    expected_paths = [
+        "/api/imports",
+        "/api/imports/{job_id}",
+        "/api/imports/{job_id}/confirm",
+        "/api/campaigns",
+        "/api/campaigns/{ref}",
+        "/api/campaigns/{ref}/start",
+        "/api/campaigns/{ref}/pause",
+        "/api/reports/{ref}",
+        "/api/reports/{ref}/file",
+    ]
+    for expected in expected_paths:
         assert expected in paths, expected
     assert not [p for p in paths if not p.startswith("/api/")]  # pages stay out of the API docs
     assert "multipart/form-data" in spec["paths"]["/api/imports"]["post"]["requestBody"]["content"]

@@ -76,22 +76,26 @@
       return node;
     };
     var draw = function (data) {
-      var W = 600, H = 160, L = 34, B = 20, T = 8, span = data.window_s || 600;
+      var W = 600, H = 160, L = 34, B = 20, T = 8;
       var pts = data.channel_history || [];
+      var span = 60;  // grow with the history kept, up to the monitor's window
+      pts.forEach(function (p) { span = Math.max(span, p.ago_s); });
+      span = Math.min(span, data.window_s || 600);
       var top = Math.max(data.channels || 1, 1);
-      pts.forEach(function (p) { top = Math.max(top, p.ours || 0, p.centre || 0); });
+      pts.forEach(function (p) { top = Math.max(top, p.centre || 0, p.queue || 0); });
       while (chart.firstChild) { chart.removeChild(chart.firstChild); }
       var x = function (ago) { return L + (W - L - 6) * (1 - Math.min(ago, span) / span); };
       var y = function (v) { return T + (H - T - B) * (1 - v / top); };
       [0, top / 2, top].forEach(function (v) {
         chart.appendChild(el("line", { x1: L, x2: W - 6, y1: y(v), y2: y(v), stroke: "#e3e6ea" }));
-        var t = el("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end", "font-size": 10, fill: "#67707a" });
+        var t = el("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end", "font-size": 12, fill: "#67707a" });
         t.textContent = Math.round(v); chart.appendChild(t);
       });
-      var lbl = el("text", { x: W - 6, y: H - 4, "text-anchor": "end", "font-size": 10, fill: "#67707a" });
+      var lbl = el("text", { x: W - 6, y: H - 4, "text-anchor": "end", "font-size": 12, fill: "#67707a" });
       lbl.textContent = "现在"; chart.appendChild(lbl);
-      var lbl2 = el("text", { x: L, y: H - 4, "font-size": 10, fill: "#67707a" });
-      lbl2.textContent = "-" + Math.round(span / 60) + " 分钟"; chart.appendChild(lbl2);
+      var lbl2 = el("text", { x: L, y: H - 4, "font-size": 12, fill: "#67707a" });
+      lbl2.textContent = span >= 120 ? "-" + Math.round(span / 60) + " 分钟" : "-" + Math.round(span) + " 秒";
+      chart.appendChild(lbl2);
       chart.appendChild(el("line", { x1: L, x2: W - 6, y1: y(data.channels), y2: y(data.channels),
         stroke: "#c0392b", "stroke-dasharray": "4 3" }));
       var line = function (key, colour) {
@@ -102,8 +106,8 @@
         });
         if (d) { chart.appendChild(el("path", { d: d, fill: "none", stroke: colour, "stroke-width": 2 })); }
       };
-      line("centre", "#e08a2e");
-      line("ours", "#2f6db5");
+      line("queue", "#8b8b8b");
+      line("centre", "#2f6db5");
     };
     var set = function (key, value) {
       var node = live.querySelector('[data-live="' + key + '"]');
