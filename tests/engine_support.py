@@ -39,7 +39,7 @@ def make_campaign(engine: Engine, name: str = "test", **options: Any) -> int:
         "all_contacts": True,
         "toneid": 20,
         "tts": ["ttsabc=尊敬的{name}，请为本次服务打分"],
-        "window": ["00:00-23:59"],  # TODO 24:00
+        "window": ["00:00-24:00"],
         "retry": ["busy=1s", "unreachable=1s", "failed=1s", "unknown=1s"],
         "channels": 10,
     }

@@ -88,6 +88,8 @@ def _register_command_modules() -> None:
         "engine_cli",
         "report_cli",
         "web_cli",
+        "access_cli",
+        "centre_cli",
         "demo_cli",
     ):
         try:

@@ -77,6 +77,7 @@ class Dispatcher:
         self.pacer: Pacer | None = None
         self.sharer: ChannelSharer[int] = ChannelSharer()
         self.last_tick: datetime | None = None
+        self._error_share = 0.0  # smoothed share of 503s among this centre's submissions
         self.last_report = TickReport()
 
     # -- pacing ----------------------------------------------------------------------------------
@@ -93,8 +94,8 @@ class Dispatcher:
             return report
         pacer = self._pacer_for(campaigns)
         reading = self._read_monitor()
-        unseen, congested, placed = self._feedback(since, now)
-        if congested:
+        unseen, refusals, errors, placed = self._feedback(since, now)
+        if self._congested(refusals, errors, placed):
             pacer.on_congestion()
         elif placed:
             pacer.on_success()
@@ -156,8 +157,9 @@ class Dispatcher:
             log.warning("monitor read failed, holding this tick: %s", exc)
             return None
 
-    def _feedback(self, since: datetime, now: datetime) -> tuple[int, int, int]:
-        """(calls not visible at the centre yet, congestion refusals since the last tick, placements)."""
+    def _feedback(self, since: datetime, now: datetime) -> tuple[int, int, int, int]:
+        """(calls not visible at the centre yet, 486/480 refusals and 503 errors since the last tick,
+        placements since the last tick)."""
         with self.engine.connect() as conn:
             unseen = (
                 conn.scalar(select(func.count()).where(_attempt.c.state.in_(("queued", "submitting")))) or 0
@@ -172,18 +174,26 @@ class Dispatcher:
                     )
                     or 0
                 )
-            congested = (
-                conn.scalar(
-                    select(func.count()).where(
+            refused: dict[int, int] = dict(
+                conn.execute(
+                    select(_attempt.c.centre_state, func.count())
+                    .where(
                         _attempt.c.state == "abandoned",
                         _attempt.c.centre_state.in_(_CONGESTION_CODES),
                         _attempt.c.finished_at >= since,
                     )
-                )
-                or 0
+                    .group_by(_attempt.c.centre_state)
+                ).all()
             )
             placed = conn.scalar(select(func.count()).where(_attempt.c.placed_at >= since)) or 0
-        return int(unseen), int(congested), int(placed)
+        explicit = int(refused.get(486, 0)) + int(refused.get(480, 0))
+        return int(unseen), explicit, int(refused.get(503, 0)), int(placed)
+
+    def _congested(self, refusals: int, errors: int, placed: int) -> bool:
+        """486/480 say "slow down" outright; a 503 now and then is noise, a steady majority is load."""
+        share = errors / (errors + placed) if errors + placed else 0.0  # quiet ticks let it fade
+        self._error_share = 0.7 * self._error_share + 0.3 * share
+        return refusals > 0 or self._error_share > 0.5
 
     def _due_counts(self, campaigns: Sequence[dict[str, Any]], now: datetime, cap: int) -> dict[int, int]:
         counts: dict[int, int] = {}

@@ -69,8 +69,14 @@ def test_campaign_of_500_completes_as_the_policy_implies(setup: tuple[Engine, ob
     ours = attempts_by_phone(engine, campaign_id)
     expected = {phone: expected_attempts(SEED, phone, 3) for phone in phones}
     mismatched = {p: (ours[p], expected[p]) for p in phones if ours[p] != expected[p]}
-    assert not mismatched, f"{len(mismatched)} contacts differ from the policy, e.g. {list(mismatched.items())[:3]}"
-    assert {s for _, s in expected.values()} >= {"done", "invalid", "exhausted"}  # the run covered every ending
+    assert not mismatched, (
+        f"{len(mismatched)} contacts differ from the policy, e.g. {list(mismatched.items())[:3]}"
+    )
+    assert {s for _, s in expected.values()} >= {
+        "done",
+        "invalid",
+        "exhausted",
+    }  # the run covered every ending
 
     # seen from outside: the centre never had more than our 10 channels busy and never said 486
     assert truth["peak_channels"] <= 10
