@@ -6,12 +6,10 @@ import logging
 import multiprocessing
 import signal
 import threading
-from collections.abc import Callable
 from typing import Annotated
 
 import dramatiq
 import typer
-from sqlalchemy import Engine
 
 from batch_dialer.campaigns.clock import system_clock
 from batch_dialer.campaigns.settings import Settings
@@ -21,6 +19,7 @@ from batch_dialer.console.errors import UserError
 from batch_dialer.scheduler.dispatch import Dispatcher
 from batch_dialer.scheduler.embedded import senders_for
 from batch_dialer.scheduler.leader_lease import RedisLease
+from batch_dialer.scheduler.report_job import report_exporter
 from batch_dialer.scheduler.service import Intervals, SchedulerService
 from batch_dialer.workers.actors import declare_actors
 from batch_dialer.workers.broker import broker_from_url
@@ -77,7 +76,7 @@ def scheduler(
         dispatcher,
         lease,
         Intervals(pace=settings.pacer_interval, polls=min(1.0, settings.poll_interval)),
-        report_job=_report_job(engine),
+        report_job=report_exporter(engine, centre),
     )
     service.start()
     typer.echo(f"scheduler {lease.holder} running (stand-by until it holds the lease)")
@@ -86,15 +85,6 @@ def scheduler(
     finally:
         service.stop()
         broker.close()
-
-
-def _report_job(engine: Engine) -> Callable[[int], None] | None:
-    """The scheduled report export, when the reports package provides it."""
-    try:
-        from batch_dialer.reports.scheduled_export import export_scheduled
-    except ImportError:
-        return None
-    return lambda campaign_id: export_scheduled(engine, campaign_id)
 
 
 def run_worker_process(threads: int) -> None:

@@ -17,6 +17,7 @@ from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.clock import Clock, system_clock
 from batch_dialer.scheduler.dispatch import Dispatcher, Senders
 from batch_dialer.scheduler.leader_lease import DatabaseLease, LeaderLease
+from batch_dialer.scheduler.report_job import report_exporter
 from batch_dialer.scheduler.service import Intervals, SchedulerService
 from batch_dialer.workers.actors import Actors, declare_actors
 from batch_dialer.workers.broker import broker_from_url
@@ -71,6 +72,7 @@ class EmbeddedEngine:
             self.dispatcher,
             lease or DatabaseLease(engine, "scheduler", clock=clock),
             intervals,
+            report_job=report_exporter(engine, centre),
         )
         self.threads = threads
         self.run_workers = run_workers

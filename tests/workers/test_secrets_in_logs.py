@@ -1,0 +1,50 @@
+"""A captcha campaign's codes never appear in logs, nor the centre's password; phones are masked."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+
+from batch_dialer.callcenter import connect
+from batch_dialer.campaigns.lifecycle import start
+from batch_dialer.campaigns.models import CallAttempt, table_of
+from batch_dialer.campaigns.progress import campaign_progress
+from batch_dialer.scheduler.embedded import EmbeddedEngine
+from batch_dialer.scheduler.service import Intervals
+from batch_dialer.workers.runtime import Timings
+from tests.engine_support import make_campaign, seed_contacts, wait_for
+from tests.simulator_fixtures import running_simulator
+
+PASSWORD = "s3cr3t-PW-9931"
+
+
+def test_captcha_codes_and_password_never_logged(sqlite_engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # everything: ours, httpx, httpcore, dramatiq, the simulator
+    phones = seed_contacts(sqlite_engine, 40)
+    cid = make_campaign(
+        sqlite_engine, kind="captcha", tts=[], toneid=19, code_digits=8, channels=5, max_attempts=2
+    )
+    with running_simulator(channels=10, speed=200, seed=3, password=PASSWORD) as sim:
+        centre = connect(sim.base_url, PASSWORD)
+        start(sqlite_engine, cid, datetime.now(UTC))
+        with EmbeddedEngine(
+            sqlite_engine,
+            centre,
+            timings=Timings(poll_interval_s=0.3),
+            intervals=Intervals(pace=0.1, polls=0.2, recover=1.0, lifecycle=0.3),
+        ):
+            wait_for(lambda: campaign_progress(sqlite_engine, cid)["status"] == "completed", 120, "completion")
+        truth = sim.center.truth()
+    with sqlite_engine.connect() as conn:
+        codes = [c for c in conn.scalars(select(table_of(CallAttempt).c.code)) if c]
+    assert truth["denied_401"] == 0  # the signature was right, so the codes really went out
+    assert len(codes) >= len(phones)  # every placed captcha call carried a code
+    text = caplog.text
+    assert "placed" in text  # the engine did log its work
+    leaked = [c for c in codes if c in text]
+    assert not leaked, f"captcha codes in the logs: {leaked[:3]}"
+    assert PASSWORD not in text
+    assert not [p for p in phones if p in text], "an unmasked phone number reached the logs"
