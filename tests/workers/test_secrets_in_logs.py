@@ -21,7 +21,9 @@ from tests.simulator_fixtures import running_simulator
 PASSWORD = "s3cr3t-PW-9931"
 
 
-def test_captcha_codes_and_password_never_logged(sqlite_engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+def test_captcha_codes_and_password_never_logged(
+    sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)  # everything: ours, httpx, httpcore, dramatiq, the simulator
     phones = seed_contacts(sqlite_engine, 40)
     cid = make_campaign(
@@ -36,7 +38,9 @@ def test_captcha_codes_and_password_never_logged(sqlite_engine: Engine, caplog: 
             timings=Timings(poll_interval_s=0.3),
             intervals=Intervals(pace=0.1, polls=0.2, recover=1.0, lifecycle=0.3),
         ):
-            wait_for(lambda: campaign_progress(sqlite_engine, cid)["status"] == "completed", 120, "completion")
+            wait_for(
+                lambda: campaign_progress(sqlite_engine, cid)["status"] == "completed", 120, "completion"
+            )
         truth = sim.center.truth()
     with sqlite_engine.connect() as conn:
         codes = [c for c in conn.scalars(select(table_of(CallAttempt).c.code)) if c]
