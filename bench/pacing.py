@@ -15,6 +15,7 @@ rate an older dialer could be configured with, and re-sends a call refused with 
 from __future__ import annotations
 
 import argparse
+import logging
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -89,6 +90,7 @@ def run_closed_loop(
                 timings=Timings(poll_interval_s=0.5, claim_lease_s=15),
                 intervals=Intervals(pace=pace, polls=0.25, recover=2.0, lifecycle=0.5),
                 threads=16,
+                worker_timeout_ms=10,
             ):
                 while campaign_progress(engine, 1)["status"] != "completed":
                     time.sleep(0.5)
@@ -129,8 +131,9 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=30)
     parser.add_argument("--speed", type=float, default=20.0, help="simulator clock speed-up")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pace", type=float, default=0.1, help="pacer tick in seconds")
+    parser.add_argument("--pace", type=float, default=0.05, help="pacer tick in seconds")
     args = parser.parse_args()
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "tick skipped" notes at a 50 ms tick
     phones = phones_for(args.contacts)
     print(
         f"{args.contacts} contacts, {args.channels} channels, simulator speed x{args.speed:g}, "

@@ -52,6 +52,7 @@ class EmbeddedEngine:
         soap_factory: Any = None,
         run_workers: bool = True,
         run_scheduler: bool = True,
+        worker_timeout_ms: int = 100,
     ) -> None:
         self.timings = timings or Timings()
         self.runtime = Runtime(
@@ -75,6 +76,7 @@ class EmbeddedEngine:
             report_job=report_exporter(engine, centre),
         )
         self.threads = threads
+        self.worker_timeout_ms = worker_timeout_ms  # how long an idle consumer waits before polling again
         self.run_workers = run_workers
         self.run_scheduler = run_scheduler
         self.worker: dramatiq.Worker | None = None
@@ -82,7 +84,9 @@ class EmbeddedEngine:
     def __enter__(self) -> Self:
         install_runtime(self.runtime)
         if self.run_workers:
-            self.worker = dramatiq.Worker(self.broker, worker_threads=self.threads, worker_timeout=100)
+            self.worker = dramatiq.Worker(
+                self.broker, worker_threads=self.threads, worker_timeout=self.worker_timeout_ms
+            )
             self.worker.start()
         if self.run_scheduler:
             self.service.start()
