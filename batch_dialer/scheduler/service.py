@@ -88,7 +88,7 @@ class SchedulerService:
             log.warning("lease renewal failed: %s", exc)
             held = False
         if held and not self.leader.is_set():
-            log.warning("this scheduler (%s) is now active", self.lease.holder)
+            log.info("this scheduler (%s) is now active", self.lease.holder)
             self.leader.set()
         elif not held and self.leader.is_set():
             log.warning("this scheduler (%s) lost the lease; standing by", self.lease.holder)
