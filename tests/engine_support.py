@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
+from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.callcenter.simulator import CallKind, plan_call
 from batch_dialer.campaigns.campaign_options import CampaignOptions
+from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact, table_of
+from batch_dialer.campaigns.progress import campaign_progress
+from batch_dialer.scheduler.embedded import EmbeddedEngine
+from batch_dialer.scheduler.service import Intervals
+from batch_dialer.workers.runtime import Timings
 
 __all__ = [
     "attempts_by_phone",
     "expected_attempts",
     "make_campaign",
+    "run_to_completion",
     "seed_contacts",
     "wait_for",
 ]
@@ -43,7 +51,9 @@ def make_campaign(engine: Engine, name: str = "test", **options: Any) -> int:
         "retry": ["busy=1s", "unreachable=1s", "failed=1s", "unknown=1s"],
         "channels": 10,
     }
-    extra_columns = {k: options.pop(k) for k in ("ivr_max_seconds", "result_deadline_s") if k in options}
+    extra_columns: dict[str, Any] = {
+        k: options.pop(k) for k in ("ivr_max_seconds", "result_deadline_s") if k in options
+    }
     values.update(options)
     columns = CampaignOptions.build(**values).to_campaign_columns()
     columns.update(status="draft", ivr_max_seconds=3, result_deadline_s=120)
@@ -111,3 +121,24 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, every: fl
             return
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+FAST_TIMINGS = Timings(poll_interval_s=0.3, claim_lease_s=10.0)
+FAST_TICKS = Intervals(pace=0.1, polls=0.2, recover=1.0, lifecycle=0.3)
+
+
+def run_to_completion(
+    engine: Engine,
+    centre: CallCenter,
+    campaign_id: int,
+    *,
+    timeout: float = 180,
+    timings: Timings = FAST_TIMINGS,
+    broker: Any = None,
+) -> None:
+    """Start the campaign and run the embedded engine (fast ticks) until it is completed."""
+    start(engine, campaign_id, datetime.now(UTC))
+    with EmbeddedEngine(engine, centre, timings=timings, intervals=FAST_TICKS, broker=broker):
+        wait_for(
+            lambda: campaign_progress(engine, campaign_id)["status"] == "completed", timeout, "completion"
+        )

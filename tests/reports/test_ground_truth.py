@@ -4,20 +4,14 @@ summary equals what the simulator's ground truth says happened."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from batch_dialer.callcenter import connect
-from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.models import DoNotCall, table_of
-from batch_dialer.campaigns.progress import campaign_progress
 from batch_dialer.reports import build_summary
-from batch_dialer.scheduler.embedded import EmbeddedEngine
-from batch_dialer.scheduler.service import Intervals
-from batch_dialer.workers.runtime import Timings
-from tests.engine_support import make_campaign, seed_contacts, wait_for
+from tests.engine_support import make_campaign, run_to_completion, seed_contacts
 from tests.simulator_fixtures import running_simulator
 
 KIND_TO_OUTCOME = {
@@ -46,16 +40,7 @@ def test_summary_equals_simulator_ground_truth(sqlite_engine: Engine) -> None:
     cid = make_campaign(sqlite_engine, channels=10, max_attempts=3)
     with running_simulator(channels=20, speed=300, seed=21) as sim:
         centre = connect(sim.base_url, None)
-        start(sqlite_engine, cid, datetime.now(UTC))
-        with EmbeddedEngine(
-            sqlite_engine,
-            centre,
-            timings=Timings(poll_interval_s=0.3),
-            intervals=Intervals(pace=0.1, polls=0.2, recover=1.0, lifecycle=0.3),
-        ):
-            wait_for(
-                lambda: campaign_progress(sqlite_engine, cid)["status"] == "completed", 120, "completion"
-            )
+        run_to_completion(sqlite_engine, centre, cid, timeout=120)
         truth = sim.center.truth()
         summary = build_summary(sqlite_engine, cid, centre=centre).as_json()
 

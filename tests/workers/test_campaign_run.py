@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
 
 from batch_dialer.callcenter import connect
 from batch_dialer.campaigns.database import open_database
-from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.progress import campaign_progress
-from batch_dialer.scheduler.embedded import EmbeddedEngine
 from batch_dialer.scheduler.service import Intervals
 from batch_dialer.workers.broker import broker_from_url
 from batch_dialer.workers.runtime import Timings
@@ -24,8 +21,8 @@ from tests.engine_support import (
     expected_attempts,
     make_campaign,
     placed_tokens,
+    run_to_completion,
     seed_contacts,
-    wait_for,
 )
 from tests.simulator_fixtures import running_simulator
 
@@ -55,13 +52,7 @@ def test_campaign_of_500_completes_as_the_policy_implies(setup: tuple[Engine, ob
     campaign_id = make_campaign(engine, channels=10, max_attempts=3)
     with running_simulator(channels=30, speed=300, seed=SEED) as sim:
         centre = connect(sim.base_url, None)
-        start(engine, campaign_id, datetime.now(UTC))
-        with EmbeddedEngine(engine, centre, timings=FAST, intervals=TICKS, broker=broker):  # type: ignore[arg-type]
-            wait_for(
-                lambda: campaign_progress(engine, campaign_id)["status"] == "completed",
-                timeout=180,
-                what="the campaign to complete",
-            )
+        run_to_completion(engine, centre, campaign_id, broker=broker)
         truth = sim.center.truth()
 
     progress = campaign_progress(engine, campaign_id)

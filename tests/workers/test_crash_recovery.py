@@ -23,14 +23,13 @@ from batch_dialer.callcenter import connect
 from batch_dialer.campaigns.database import open_database
 from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.progress import campaign_progress
-from batch_dialer.scheduler.embedded import EmbeddedEngine
-from batch_dialer.scheduler.service import Intervals
 from batch_dialer.workers.runtime import Timings
 from tests.engine_support import (
     attempts_by_phone,
     expected_attempts,
     make_campaign,
     placed_tokens,
+    run_to_completion,
     seed_contacts,
     wait_for,
 )
@@ -241,14 +240,7 @@ def test_centre_answering_503_to_a_fifth_of_requests(sqlite_engine: Engine) -> N
     campaign_id = make_campaign(sqlite_engine, channels=10, max_attempts=3)
     with running_simulator(channels=30, speed=200, seed=SEED, fault_rate=0.2) as sim:
         centre = connect(sim.base_url, None)
-        start(sqlite_engine, campaign_id, datetime.now(UTC))
-        with EmbeddedEngine(
-            sqlite_engine,
-            centre,
-            timings=Timings(poll_interval_s=0.3, claim_lease_s=3),
-            intervals=Intervals(pace=0.1, polls=0.2, recover=1.0, lifecycle=0.3),
-        ):
-            wait_for(lambda: _completed(sqlite_engine, campaign_id), 240, "completion despite 503s")
+        run_to_completion(sqlite_engine, centre, campaign_id, timeout=240, timings=Timings(0.3, 3.0))
         truth = sim.center.truth()
     assert truth["faults_503"] > 50  # the faults really happened
     _check_outcome(sqlite_engine, campaign_id, phones, truth)

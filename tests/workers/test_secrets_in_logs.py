@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, select
 
 from batch_dialer.callcenter import connect
-from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.models import CallAttempt, table_of
-from batch_dialer.campaigns.progress import campaign_progress
-from batch_dialer.scheduler.embedded import EmbeddedEngine
-from batch_dialer.scheduler.service import Intervals
-from batch_dialer.workers.runtime import Timings
-from tests.engine_support import make_campaign, seed_contacts, wait_for
+from tests.engine_support import make_campaign, run_to_completion, seed_contacts
 from tests.simulator_fixtures import running_simulator
 
 PASSWORD = "s3cr3t-PW-9931"
@@ -31,16 +25,7 @@ def test_captcha_codes_and_password_never_logged(
     )
     with running_simulator(channels=10, speed=200, seed=3, password=PASSWORD) as sim:
         centre = connect(sim.base_url, PASSWORD)
-        start(sqlite_engine, cid, datetime.now(UTC))
-        with EmbeddedEngine(
-            sqlite_engine,
-            centre,
-            timings=Timings(poll_interval_s=0.3),
-            intervals=Intervals(pace=0.1, polls=0.2, recover=1.0, lifecycle=0.3),
-        ):
-            wait_for(
-                lambda: campaign_progress(sqlite_engine, cid)["status"] == "completed", 120, "completion"
-            )
+        run_to_completion(sqlite_engine, centre, cid, timeout=120)
         truth = sim.center.truth()
     with sqlite_engine.connect() as conn:
         codes = [c for c in conn.scalars(select(table_of(CallAttempt).c.code)) if c]
