@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
@@ -74,34 +75,37 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] 
     console.print(f"database {mask_url(settings.database_url)} is at revision {revision}")
 
 
-def _register_command_modules() -> None:
-    """Import the command modules; each adds its commands to `app`."""
-    from batch_dialer.console import simulator_cli
+#: command name -> the module that registers it. All modules now exist; the table also lets
+#: one command import only its own module, so `dialer campaign show` does not load pandas or FastAPI.
+COMMAND_MODULES: dict[str, str] = {
+    "simulator": "simulator_cli",
+    "import": "import_cli",
+    "dnc": "dnc_cli",
+    "centre": "centre_cli",
+    "campaign": "campaign_cli",
+    "run": "run_cli",
+    "scheduler": "engine_cli",
+    "worker": "engine_cli",
+    "report": "report_cli",
+    "web": "web_cli",
+    "user": "access_cli",
+    "token": "access_cli",
+    "demo": "demo_cli",
+}
 
-    simulator_cli.register(app)
-    for name in (
-        "import_cli",
-        "dnc_cli",
-        "callcenter_cli",
-        "campaign_cli",
-        "run_cli",
-        "engine_cli",
-        "report_cli",
-        "web_cli",
-        "access_cli",
-        "centre_cli",
-        "demo_cli",
-    ):
-        try:
-            module = __import__(f"batch_dialer.console.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"batch_dialer.console.{name}":
-                raise
-            continue
+
+def _register_command_modules(argv: list[str]) -> None:
+    """Import the command modules (only the one named on the command line when it is known)."""
+    wanted = [a for a in argv[1:] if not a.startswith("-")][:1]
+    names = (
+        [COMMAND_MODULES[wanted[0]]] if wanted and wanted[0] in COMMAND_MODULES else COMMAND_MODULES.values()
+    )
+    for name in dict.fromkeys(names):
+        module = importlib.import_module(f"batch_dialer.console.{name}")
         module.register(app)
 
 
-_register_command_modules()
+_register_command_modules(sys.argv)
 
 
 def main() -> None:
