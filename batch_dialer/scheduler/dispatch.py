@@ -185,7 +185,14 @@ class Dispatcher:
                     .group_by(_attempt.c.centre_state)
                 ).all()
             )
-            placed = conn.scalar(select(func.count()).where(_attempt.c.placed_at >= since)) or 0
+            # calls still in flight that were placed since the last tick (the state index keeps this
+            # cheap however many finished attempts the table holds)
+            placed = (
+                conn.scalar(
+                    select(func.count()).where(_attempt.c.state == "placed", _attempt.c.placed_at >= since)
+                )
+                or 0
+            )
         explicit = int(refused.get(486, 0)) + int(refused.get(480, 0))
         return int(unseen), explicit, int(refused.get(503, 0)), int(placed)
 
