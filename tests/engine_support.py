@@ -135,10 +135,13 @@ def run_to_completion(
     timeout: float = 180,
     timings: Timings = FAST_TIMINGS,
     broker: Any = None,
+    soap_factory: Any = None,
 ) -> None:
     """Start the campaign and run the embedded engine (fast ticks) until it is completed."""
     start(engine, campaign_id, datetime.now(UTC))
-    with EmbeddedEngine(engine, centre, timings=timings, intervals=FAST_TICKS, broker=broker):
+    with EmbeddedEngine(
+        engine, centre, timings=timings, intervals=FAST_TICKS, broker=broker, soap_factory=soap_factory
+    ):
         wait_for(
             lambda: campaign_progress(engine, campaign_id)["status"] == "completed", timeout, "completion"
         )

@@ -120,7 +120,7 @@ def _centre_knows(runtime: Runtime, job: DialJob) -> bool:
     """Whether an earlier submission of this token reached the centre (so it must not be dropped)."""
     kind = job.campaign["kind"]
     if kind == "soap_tts":
-        return False  # makeCall ids are assigned by the centre; a lost submission has no id to ask for
+        return _soap_call_for(runtime, job) is not None
     result = (
         runtime.centre.captcha_result(job.token)
         if kind == "captcha"
@@ -153,6 +153,10 @@ def _submit(runtime: Runtime, job: DialJob, now: datetime) -> str | None:
         )
         return None
     if kind == "soap_tts":
+        if job.resubmission:  # makeCall has no token: find an earlier submission by its linkkey
+            earlier = _soap_call_for(runtime, job)
+            if earlier is not None:
+                return earlier
         content = "".join(render_tts(t, job.contact) for t in (campaign.get("tts") or {}).values())
         ref = runtime.soap().make_call(
             TextToCall(
@@ -166,6 +170,13 @@ def _submit(runtime: Runtime, job: DialJob, now: datetime) -> str | None:
         )
         return str(ref)
     raise ValueError(f"campaign kind {kind!r} cannot be placed")
+
+
+def _soap_call_for(runtime: Runtime, job: DialJob) -> str | None:
+    """The centre's id of a timed call this attempt already created (linkkey = attempt id), if any."""
+    servicetype = servicetype_for(job.campaign_id, job.campaign["token_salt"])
+    calls = runtime.soap().list_with_token(0, 10, servicetype, job.attempt_id)
+    return str(calls[0].id) if calls else None
 
 
 def _captcha_code(runtime: Runtime, job: DialJob, opts: dict[str, Any]) -> str:
