@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, exists, func, insert, literal, select, true
+from sqlalchemy import CompoundSelect, Engine, and_, case, exists, func, insert, literal, select, true, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from batch_dialer.campaigns.models import (
@@ -19,10 +20,11 @@ from batch_dialer.campaigns.models import (
     table_of,
 )
 
-__all__ = ["Audience", "TaskCreation", "create_tasks"]
+__all__ = ["Audience", "TaskCreation", "batch_members", "create_tasks"]
 
 _task = table_of(CallTask)
 _contact = table_of(Contact)
+_created_by = _contact.alias("created_by")  # the contact table again, inside batch_members
 _tag = table_of(ContactTag)
 _member = table_of(ImportBatchContact)
 _opp = table_of(Opportunity)
@@ -64,9 +66,7 @@ class Audience:
         """The condition on the contact table that selects this audience."""
         conditions: list[ColumnElement[bool]] = []
         if self.batches:
-            conditions.append(
-                exists().where(_member.c.contact_id == _contact.c.id, _member.c.batch_id.in_(self.batches))
-            )
+            conditions.append(_contact.c.id.in_(batch_members(self.batches)))
         if self.tags:
             conditions.append(exists().where(_tag.c.contact_id == _contact.c.id, _tag.c.tag.in_(self.tags)))
         if self.products:
@@ -74,6 +74,16 @@ class Audience:
                 exists().where(_opp.c.contact_id == _contact.c.id, _opp.c.product.in_(self.products))
             )
         return and_(true(), *conditions)
+
+
+def batch_members(batches: Sequence[int]) -> CompoundSelect[tuple[int]]:
+    """Ids of the contacts in these import batches: those a batch created (`first_batch_id`) and
+    those it updated (a link row; older databases also have link rows for created ones).
+
+    An id list rather than OR-ed conditions, so both halves use their index."""
+    created = select(_created_by.c.id).where(_created_by.c.first_batch_id.in_(batches))
+    updated = select(_member.c.contact_id).where(_member.c.batch_id.in_(batches))
+    return union(created, updated)
 
 
 @dataclass(frozen=True)

@@ -286,26 +286,24 @@ class _Run:
         new = [i for i in first_rows if good.phones[i] not in existing]
         ids = self.store.insert_contacts(self.result.batch_id, _new_contacts(good, new))
         changes = []
-        links: list[tuple[int, int, str]] = []
+        links: list[tuple[int, int]] = []  # updated contacts only: new ones carry first_batch_id
         for i in first_rows:
             phone = good.phones[i]
             if phone in existing:
                 old = existing[phone]
                 ids[phone] = old.id
-                links.append((old.id, good.row_numbers[i], "updated"))
+                links.append((old.id, good.row_numbers[i]))
                 merged = _merged(old.name, old.company, old.extra, good, i)
                 if merged != (old.name, old.company, old.extra):
                     changes.append((old.id, *merged))
-            else:
-                links.append((ids[phone], good.row_numbers[i], "imported"))
         result.imported += len(new)
         result.updated += len(first_rows) - len(new)
         self.store.update_contacts(changes)
-        self.store.link(self.result.batch_id, links)
+        self.store.link_updated(self.result.batch_id, links)
         for phone, cid in ids.items():
             self.seen[phone] = cid
         if self.tag:
-            self.store.tag(self.tag, [cid for cid, _, _ in links])
+            self.store.tag(self.tag, list(ids.values()))
         self.loaded_contacts.update(ids[good.phones[i]] for i in new)  # new: no opportunities yet
         self._opportunities(good, sorted(first_rows + repeats))
         self._reject(rejects)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, and_, select, update
+from sqlalchemy import Engine, Table, select, update
 
 from batch_dialer.callcenter import (
     SAFE_FORM_BODY_BYTES,
@@ -24,15 +24,15 @@ from batch_dialer.callcenter import (
     DuplicateSubmission,
     OpportunityRecord,
 )
+from batch_dialer.campaigns.audience import batch_members
 from batch_dialer.campaigns.clock import utcnow
-from batch_dialer.campaigns.models import Contact, ImportBatchContact, Opportunity
+from batch_dialer.campaigns.models import Contact, Opportunity
 
 __all__ = ["PushAborted", "PushReport", "PushTotals", "push_pending"]
 
 log = logging.getLogger(__name__)
 
 CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
-LINK: Table = ImportBatchContact.__table__  # type: ignore[attr-defined]
 OPPORTUNITY: Table = Opportunity.__table__  # type: ignore[attr-defined]
 _TODO = ("pending", "failed")
 _PAGE = 5000
@@ -170,7 +170,7 @@ def _contact_pages(engine: Engine, batch_id: int | None) -> Iterator[list[tuple[
             CONTACT.c.push_status.in_(_TODO), CONTACT.c.id > last
         )
         if batch_id is not None:
-            query = query.join(LINK, and_(LINK.c.contact_id == CONTACT.c.id, LINK.c.batch_id == batch_id))
+            query = query.where(CONTACT.c.id.in_(batch_members([batch_id])))
         with engine.connect() as conn:
             rows = [
                 (int(i), str(p), n) for i, p, n in conn.execute(query.order_by(CONTACT.c.id).limit(_PAGE))

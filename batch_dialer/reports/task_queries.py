@@ -7,9 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, literal, or_, select
+from sqlalchemy import Connection, Subquery, Table, case, func, literal, or_, select, union
 
-from batch_dialer.campaigns.models import CallTask, ImportBatch, ImportBatchContact, Opportunity, RejectedRow
+from batch_dialer.campaigns.models import (
+    CallTask,
+    Contact,
+    ImportBatch,
+    ImportBatchContact,
+    Opportunity,
+    RejectedRow,
+)
 from batch_dialer.reports.satisfaction_stats import normalise_key
 from batch_dialer.reports.task_outcome import final_outcome_expr, key_value_expr
 from batch_dialer.reports.time_buckets import bucket_expr
@@ -30,7 +37,8 @@ _OPP: Table = Opportunity.__table__  # type: ignore[attr-defined]
 _BATCH_CONTACT: Table = ImportBatchContact.__table__  # type: ignore[attr-defined]
 _BATCH: Table = ImportBatch.__table__  # type: ignore[attr-defined]
 _REJECTED: Table = RejectedRow.__table__  # type: ignore[attr-defined]
-_T, _O, _IBC, _IB, _RR = _TASK.c, _OPP.c, _BATCH_CONTACT.c, _BATCH.c, _REJECTED.c
+_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
+_T, _O, _IBC, _IB, _RR, _C = _TASK.c, _OPP.c, _BATCH_CONTACT.c, _BATCH.c, _REJECTED.c, _CONTACT.c
 
 
 @dataclass(slots=True)
@@ -135,13 +143,13 @@ def batch_groups(conn: Connection, campaign_id: int, variable: str) -> GroupKeys
     """Per import batch ("#id file"); a contact imported by two batches counts in both."""
     answered = _answered_flag()
     key = key_value_expr(_T["keys"], variable).label("key")
+    member = _campaign_batch_members(campaign_id)
     stmt = (
         select(_IB.id.label("batch_id"), _IB.file_name, answered, key, func.count().label("n"))
         .select_from(
-            _TASK.outerjoin(
-                _BATCH_CONTACT,
-                _IBC.contact_id == _T.contact_id,
-            ).outerjoin(_BATCH, _IB.id == _IBC.batch_id)
+            _TASK.outerjoin(member, member.c.contact_id == _T.contact_id).outerjoin(
+                _BATCH, _IB.id == member.c.batch_id
+            )
         )
         .where(_T.campaign_id == campaign_id)
         .group_by(_IB.id, _IB.file_name, answered, key)
@@ -153,6 +161,23 @@ def batch_groups(conn: Connection, campaign_id: int, variable: str) -> GroupKeys
     return _collect(rows)
 
 
+def _campaign_batch_members(campaign_id: int) -> Subquery:
+    """(contact_id, batch_id) for this campaign's contacts: the batch that created each contact
+    (`first_batch_id`) and every batch that updated it (a link row); UNION drops the pairs older
+    databases hold twice (they also linked created contacts)."""
+    created = (
+        select(_C.id.label("contact_id"), _C.first_batch_id.label("batch_id"))
+        .select_from(_TASK.join(_CONTACT, _C.id == _T.contact_id))
+        .where(_T.campaign_id == campaign_id, _C.first_batch_id.is_not(None))
+    )
+    updated = (
+        select(_IBC.contact_id, _IBC.batch_id)
+        .select_from(_TASK.join(_BATCH_CONTACT, _IBC.contact_id == _T.contact_id))
+        .where(_T.campaign_id == campaign_id)
+    )
+    return union(created, updated).subquery("member")
+
+
 @dataclass(frozen=True, slots=True)
 class _Grouped:
     grp: str
@@ -162,13 +187,9 @@ class _Grouped:
 
 
 def campaign_batch_ids(conn: Connection, campaign_id: int) -> list[int]:
-    """The import batches that brought in this campaign's contacts."""
-    stmt = (
-        select(_IBC.batch_id)
-        .distinct()
-        .select_from(_TASK.join(_BATCH_CONTACT, _IBC.contact_id == _T.contact_id))
-        .where(_T.campaign_id == campaign_id)
-    )
+    """The import batches that brought in (created or updated) this campaign's contacts."""
+    member = _campaign_batch_members(campaign_id)
+    stmt = select(member.c.batch_id).distinct()
     return sorted(int(b) for (b,) in conn.execute(stmt))
 
 

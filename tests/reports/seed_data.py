@@ -54,20 +54,31 @@ def seed(engine: Engine) -> Seeded:
             ],
         )
         names = {1: "张三", 2: "李四", 3: "王五", 4: "赵六", 5: "<b>钱七</b>", 6: "孙八"}
+        first_batch = {i: 1 for i in range(1, 7)} | {i: 2 for i in (7, 8, 9, 10)} | {13: 3}
         _ins(
             conn,
             Contact,
             [
-                {"id": i, "phone": f"138{i:04d}8000", "name": names.get(i, f"客户{i}"), "company": "公司"}
+                {
+                    "id": i,
+                    "phone": f"138{i:04d}8000",
+                    "name": names.get(i, f"客户{i}"),
+                    "company": "公司",
+                    "first_batch_id": first_batch.get(i),
+                }
                 for i in range(1, 14)
             ],
         )
+        # batch membership: created by a batch (first_batch_id) or updated by one (a link row);
+        # contact 12 existed before batch 2 updated it, contact 1 also has the link row that
+        # databases from before first_batch_id-only membership hold (it must count once)
         _ins(
             conn,
             ImportBatchContact,
-            [{"batch_id": 1, "contact_id": i} for i in range(1, 7)]
-            + [{"batch_id": 2, "contact_id": i} for i in (7, 8, 9, 10, 12)]
-            + [{"batch_id": 3, "contact_id": 13}],
+            [
+                {"batch_id": 2, "contact_id": 12, "outcome": "updated"},
+                {"batch_id": 1, "contact_id": 1, "outcome": "imported"},
+            ],
         )
         _ins(
             conn,
