@@ -143,11 +143,13 @@ class Opportunity(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("contact_id", "product", name="uq_opportunity_contact_product"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int = _fk("contact.id", ondelete="CASCADE")
+    # no index of its own: uq_opportunity_contact_product leads with contact_id
+    contact_id: int = _fk("contact.id", index=False, ondelete="CASCADE")
     product: str = Field(max_length=300)
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     qq: str | None = Field(default=None, max_length=32)
-    batch_id: int | None = _fk("import_batch.id", nullable=True, ondelete="SET NULL")
+    # no index: only `import --push` of one batch filters on it, paging by id; batches are never deleted
+    batch_id: int | None = _fk("import_batch.id", index=False, nullable=True, ondelete="SET NULL")
     push_status: str = _status("pending")
     push_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     pushed_at: datetime | None = _ts()
