@@ -16,9 +16,11 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Engine
 
-from batch_dialer.importers.bulk_writer import ContactStore, NewContacts, NewOpportunity, Reject
+from batch_dialer.importers.bulk_writer import ContactStore, NewContacts, NewOpportunities, Reject
 from batch_dialer.importers.errors import ImportRefused
 from batch_dialer.importers.formats import FileFormat, sniff_format
 from batch_dialer.importers.reading import TableReader, open_table
@@ -126,16 +128,19 @@ class PreparedImport:
         try:
             with engine.connect() as conn:
                 store = ContactStore(conn, dry_run=dry_run)
-                run = _Run(store, result, reader, workbook, tag, sample_rejects)
-                run.begin(self.fmt.encoding, _sha256(self.source), self.display_name)
-                for parsed in self._chunks:
-                    run.add(parsed)
-                    if progress:
-                        progress(reader.fraction_read)
-                run.add_malformed()
-                run.finish()
-                if not dry_run:
-                    conn.commit()
+                try:
+                    run = _Run(store, result, reader, workbook, tag, sample_rejects)
+                    run.begin(self.fmt.encoding, _sha256(self.source), self.display_name)
+                    for parsed in self._chunks:
+                        run.add(parsed)
+                        if progress:
+                            progress(reader.fraction_read)
+                    run.add_malformed()
+                    run.finish()
+                    if not dry_run:
+                        conn.commit()
+                finally:
+                    store.close()
             if workbook is not None:
                 written = workbook.commit()
                 result.rejects_file = str(written) if written else None
@@ -262,70 +267,78 @@ class _Run:
         self.store.begin_shortcuts()
 
     def add(self, parsed: ParsedChunk) -> None:
+        """One chunk, column-wise: only rejects and updates of existing contacts go row by row."""
         result = self.result
         result.blank_rows += parsed.blank_rows
         result.rows += parsed.rows
         rejects = list(parsed.rejects)
         good = parsed.candidates
-        dnc = self.store.dnc_among(sorted(set(good.phones))) if good.phones else set()
-
-        first_rows: list[int] = []  # indexes into `good` of phones new to this file
-        repeats: list[int] = []
-        pending: dict[str, int] = {}
-        for i, phone in enumerate(good.phones):
-            if phone in dnc:
-                rejects.append(Reject(good.row_numbers[i], "dnc", None, parsed.values_at(good.positions[i])))
-            elif phone in self.seen or phone in pending:
-                repeats.append(i)
-            else:
-                pending[phone] = i
-                first_rows.append(i)
+        phones = good.phones
+        phone_list = phones.tolist()
+        count = len(phone_list)
+        dnc = self.store.dnc_among(phone_list) if count else set()
+        usable = np.ones(count, dtype=bool)
+        if dnc:
+            usable = np.fromiter((p not in dnc for p in phone_list), dtype=bool, count=count)
+            for i in np.flatnonzero(~usable).tolist():
+                rejects.append(
+                    Reject(int(good.row_numbers[i]), "dnc", None, parsed.values_at(good.positions[i]))
+                )
+        earlier = pd.Series(phones, dtype=object).duplicated().to_numpy()  # repeats within the chunk
+        if self.seen:
+            seen = self.seen
+            earlier = earlier | np.fromiter((p in seen for p in phone_list), dtype=bool, count=count)
+        first_rows = np.flatnonzero(usable & ~earlier)  # phones new to this file
+        repeats = np.flatnonzero(usable & earlier)
         result.duplicates += len(repeats)
 
-        existing = self.store.existing_contacts([good.phones[i] for i in first_rows])
-        new = [i for i in first_rows if good.phones[i] not in existing]
+        first_phones = phones[first_rows].tolist()
+        existing = self.store.existing_contacts(first_phones)
+        is_new = np.fromiter((p not in existing for p in first_phones), dtype=bool, count=len(first_phones))
+        new = first_rows[is_new]
         ids = self.store.insert_contacts(self.result.batch_id, _new_contacts(good, new))
+        self.seen.update(zip(phones[new].tolist(), ids.tolist(), strict=True))
+        self.loaded_contacts.update(ids.tolist())  # new: no opportunities in the database yet
         changes = []
         links: list[tuple[int, int]] = []  # updated contacts only: new ones carry first_batch_id
-        for i in first_rows:
-            phone = good.phones[i]
-            if phone in existing:
-                old = existing[phone]
-                ids[phone] = old.id
-                links.append((old.id, good.row_numbers[i]))
-                merged = _merged(old.name, old.company, old.extra, good, i)
-                if merged != (old.name, old.company, old.extra):
-                    changes.append((old.id, *merged))
+        for i in first_rows[~is_new].tolist():
+            old = existing[phone_list[i]]
+            self.seen[phone_list[i]] = old.id
+            links.append((old.id, int(good.row_numbers[i])))
+            merged = _merged(old.name, old.company, old.extra, good, i)
+            if merged != (old.name, old.company, old.extra):
+                changes.append((old.id, *merged))
         result.imported += len(new)
-        result.updated += len(first_rows) - len(new)
+        result.updated += len(links)
         self.store.update_contacts(changes)
         self.store.link_updated(self.result.batch_id, links)
-        for phone, cid in ids.items():
-            self.seen[phone] = cid
         if self.tag:
-            self.store.tag(self.tag, list(ids.values()))
-        self.loaded_contacts.update(ids[good.phones[i]] for i in new)  # new: no opportunities yet
-        self._opportunities(good, sorted(first_rows + repeats))
+            self.store.tag(self.tag, ids.tolist() + [cid for cid, _ in links])
+        self._opportunities(good, np.flatnonzero(usable))  # first rows and repeats, in file order
         self._reject(rejects)
 
-    def _opportunities(self, good: Candidates, indexes: list[int]) -> None:
-        wanted = [i for i in indexes if good.products[i]]
-        if not wanted:
+    def _opportunities(self, good: Candidates, indexes: np.ndarray) -> None:
+        wanted = indexes[good.products[indexes] != None]  # noqa: E711 (element-wise)
+        if not len(wanted):
             return
-        unloaded = sorted({self.seen[good.phones[i]] for i in wanted} - self.loaded_contacts)
-        self.opportunity_keys.update(self.store.existing_opportunity_keys(unloaded))
-        self.loaded_contacts.update(unloaded)
-        created: list[NewOpportunity] = []
-        for i in wanted:
-            contact_id = self.seen[good.phones[i]]
-            product = str(good.products[i])
-            key = (contact_id, product)
-            if key in self.opportunity_keys:
-                continue
-            self.opportunity_keys.add(key)
-            created.append(NewOpportunity(contact_id, product, good.comments[i], good.qqs[i]))
+        seen = self.seen
+        contact_ids = np.fromiter((seen[p] for p in good.phones[wanted].tolist()), np.int64, len(wanted))
+        unloaded = sorted(set(contact_ids.tolist()) - self.loaded_contacts)
+        keys = self.opportunity_keys
+        if unloaded:
+            keys.update(self.store.existing_opportunity_keys(unloaded))
+            self.loaded_contacts.update(unloaded)
+        fresh: list[int] = []
+        for n, key in enumerate(zip(contact_ids.tolist(), good.products[wanted].tolist(), strict=True)):
+            if key not in keys:
+                keys.add(key)
+                fresh.append(n)
+        picked = wanted[fresh]
+        created = NewOpportunities(
+            contact_ids[fresh], good.products[picked], good.comments[picked], good.qqs[picked]
+        )
         self.store.insert_opportunities(self.result.batch_id, created)
-        self.result.opportunities += len(created)
+        self.result.opportunities += len(fresh)
 
     def add_malformed(self) -> None:
         rejects = []
@@ -370,15 +383,11 @@ class _Run:
         )
 
 
-def _new_contacts(good: Candidates, new: list[int]) -> NewContacts:
-    if len(new) == len(good.phones):  # the common case: every candidate is new
+def _new_contacts(good: Candidates, new: np.ndarray) -> NewContacts:
+    if len(new) == len(good):  # the common case: every candidate is new
         return NewContacts(good.phones, good.kinds, good.names, good.companies, good.extras_json)
     return NewContacts(
-        [good.phones[i] for i in new],
-        [good.kinds[i] for i in new],
-        [good.names[i] for i in new],
-        [good.companies[i] for i in new],
-        [good.extras_json[i] for i in new],
+        good.phones[new], good.kinds[new], good.names[new], good.companies[new], good.extras_json[new]
     )
 
 
@@ -386,6 +395,6 @@ def _merged(
     name: str | None, company: str | None, extra: dict[str, Any] | None, good: Candidates, i: int
 ) -> tuple[str | None, str | None, dict[str, Any] | None]:
     """New non-empty values win; blanks in the file never erase what we know."""
-    new_extra = good.extras[i]
+    new_extra = good.extras_at(i)
     merged_extra = {**(extra or {}), **new_extra} if new_extra else extra
     return good.names[i] or name, good.companies[i] or company, merged_extra

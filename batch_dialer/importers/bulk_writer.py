@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -27,7 +28,7 @@ from batch_dialer.campaigns.models import (
     RejectedRow,
 )
 
-__all__ = ["ContactStore", "ExistingContact", "NewContacts", "NewOpportunity", "Reject"]
+__all__ = ["ContactStore", "ExistingContact", "NewContacts", "NewOpportunities", "Reject"]
 
 CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
 LINK: Table = ImportBatchContact.__table__  # type: ignore[attr-defined]
@@ -38,6 +39,10 @@ TAG: Table = ContactTag.__table__  # type: ignore[attr-defined]
 BATCH: Table = ImportBatch.__table__  # type: ignore[attr-defined]
 
 LOOKUP_CHUNK = 5000  # bound parameters per IN (...) look-up
+# SQLite inserts this many rows per INSERT … VALUES (…), (…): the statement opens the table and
+# index cursors once per 100 rows instead of once per row, a third of a large import's time.
+ROWS_PER_INSERT = 100
+_DEFAULT_CACHE_SIZE = -2000  # SQLite's default (2 MiB)
 
 
 @dataclass(frozen=True)
@@ -50,21 +55,23 @@ class ExistingContact:
 
 @dataclass(frozen=True)
 class NewContacts:
-    """New contacts as parallel columns (no object per row)."""
+    """New contacts as parallel object arrays (no object per row)."""
 
-    phones: list[str]
-    kinds: list[str]
-    names: list[str | None]
-    companies: list[str | None]
-    extras_json: list[str | None]  # extra fields, already encoded
+    phones: np.ndarray
+    kinds: np.ndarray
+    names: np.ndarray
+    companies: np.ndarray
+    extras_json: np.ndarray  # extra fields, already encoded
 
 
 @dataclass(frozen=True)
-class NewOpportunity:
-    contact_id: int
-    product: str
-    comment: str | None
-    qq: str | None
+class NewOpportunities:
+    """New opportunities as parallel arrays."""
+
+    contact_ids: np.ndarray  # int64
+    products: np.ndarray
+    comments: np.ndarray
+    qqs: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,15 @@ def _loaded(value: Any) -> dict[str, Any] | None:
         return value
     loaded = json.loads(value)
     return loaded if isinstance(loaded, dict) else None
+
+
+def _literal(value: Any) -> str:
+    """A constant of our own (batch id, status, timestamp) written into the SQL text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
@@ -109,7 +125,20 @@ class ContactStore:
             else self._now.replace(tzinfo=None)
         )
         if self._sqlite and not dry_run:
-            conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB: index inserts stay in memory
+            # Set before the first write opens the transaction (PRAGMA foreign_keys is ignored
+            # inside one); `close` restores both. 256 MiB keeps the index inserts in memory. The
+            # checks are ours to skip: every id we write is our batch's, a contact we inserted,
+            # or one we read under the write lock we hold until commit.
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+
+    def close(self) -> None:
+        """Give the connection back as the engine made it (after commit or on failure)."""
+        if self._sqlite and not self.dry_run:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            self.conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            self.conn.exec_driver_sql(f"PRAGMA cache_size={_DEFAULT_CACHE_SIZE}")
 
     # --- batch row ----------------------------------------------------------------------------------
 
@@ -141,7 +170,8 @@ class ContactStore:
     def dnc_among(self, phones: Sequence[str]) -> set[str]:
         if self._dnc_empty:
             return set()
-        return {str(row[0]) for row in self._select_in("SELECT phone FROM do_not_call WHERE phone", phones)}
+        distinct = sorted(set(phones))
+        return {str(row[0]) for row in self._select_in("SELECT phone FROM do_not_call WHERE phone", distinct)}
 
     def existing_contacts(self, phones: Sequence[str]) -> dict[str, ExistingContact]:
         if self._contacts_were_empty:
@@ -161,33 +191,46 @@ class ContactStore:
 
     # --- writes ----------------------------------------------------------------------------------------
 
-    def insert_contacts(self, batch_id: int | None, new: NewContacts) -> dict[str, int]:
-        """Insert new contacts; returns phone -> id."""
-        if not new.phones:
-            return {}
+    def insert_contacts(self, batch_id: int | None, new: NewContacts) -> np.ndarray:
+        """Insert new contacts; returns their ids (int64, in the order given).
+
+        Rows go in sorted by phone: the unique phone index then grows in order instead of at
+        random places, which is most of its cost at a million rows."""
+        count = len(new.phones)
+        if not count:
+            return np.zeros(0, dtype=np.int64)
         if self.dry_run:
             first = self._next_fake_id
-            self._next_fake_id -= len(new.phones)
-            return dict(zip(new.phones, range(first, self._next_fake_id, -1), strict=True))
+            self._next_fake_id -= count
+            return np.arange(first, self._next_fake_id, -1, dtype=np.int64)
+        order = np.argsort(new.phones.astype(str), kind="stable")
         now = self._now_param
-        rows = [
-            (phone, kind, name, company, extra, batch_id, "pending", now, now)
-            for phone, kind, name, company, extra in zip(
-                new.phones, new.kinds, new.names, new.companies, new.extras_json, strict=True
-            )
-        ]
-        columns = ("phone", "phone_kind", "name", "company", "extra", "first_batch_id", "push_status",
-                   "created_at", "updated_at")  # fmt: skip
+        columns = [new.phones[order], new.kinds[order], new.names[order], new.companies[order],
+                   new.extras_json[order]]  # fmt: skip
+        constants = {
+            "first_batch_id": batch_id,
+            "push_status": "pending",
+            "created_at": now,
+            "updated_at": now,
+        }
+        ids = np.empty(count, dtype=np.int64)
         if self._sqlite:
             before = self._max_contact_id()
-            self._executemany(CONTACT, columns, rows)
+            self._insert_columns(
+                CONTACT, ("phone", "phone_kind", "name", "company", "extra"), columns, constants
+            )
             after = self._max_contact_id()
-            if after - before == len(rows):  # rowids were allocated max+1 in order, under our lock
-                return dict(zip(new.phones, range(before + 1, after + 1), strict=True))
+            if after - before == count:  # rowids were allocated max+1 in order, under our lock
+                ids[order] = np.arange(before + 1, after + 1, dtype=np.int64)
+                return ids
         else:
-            self._executemany(CONTACT, columns, rows)
-        found = self._select_in("SELECT phone, id FROM contact WHERE phone", new.phones)
-        return {str(phone): int(cid) for phone, cid in found}
+            self._insert_columns(
+                CONTACT, ("phone", "phone_kind", "name", "company", "extra"), columns, constants
+            )
+        phones = new.phones[order].tolist()
+        found = dict(self._select_in("SELECT phone, id FROM contact WHERE phone", phones))
+        ids[order] = [int(found[phone]) for phone in phones]
+        return ids
 
     def _max_contact_id(self) -> int:
         return int(self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM contact").scalar_one())
@@ -222,17 +265,18 @@ class ContactStore:
         rows = [(batch_id, cid, row, "updated") for cid, row in links]
         self._executemany(LINK, ("batch_id", "contact_id", "row_number", "outcome"), rows)
 
-    def insert_opportunities(self, batch_id: int | None, opportunities: Sequence[NewOpportunity]) -> None:
-        if self.dry_run or not opportunities:
+    def insert_opportunities(self, batch_id: int | None, new: NewOpportunities) -> None:
+        if self.dry_run or not len(new.contact_ids):
             return
         now = self._now_param
-        self._executemany(
+        order = np.argsort(
+            new.contact_ids, kind="stable"
+        )  # the unique (contact, product) index grows in order
+        self._insert_columns(
             OPPORTUNITY,
-            ("contact_id", "product", "comment", "qq", "batch_id", "push_status", "created_at", "updated_at"),
-            [
-                (o.contact_id, o.product, o.comment, o.qq, batch_id, "pending", now, now)
-                for o in opportunities
-            ],
+            ("contact_id", "product", "comment", "qq"),
+            [new.contact_ids[order], new.products[order], new.comments[order], new.qqs[order]],
+            {"batch_id": batch_id, "push_status": "pending", "created_at": now, "updated_at": now},
         )
 
     def insert_rejects(self, batch_id: int | None, rejects: Sequence[Reject]) -> None:
@@ -264,6 +308,36 @@ class ContactStore:
             marks = ", ".join([self._mark] * len(part))
             rows.extend(tuple(r) for r in self.conn.exec_driver_sql(f"{head} IN ({marks})", tuple(part)))
         return rows
+
+    def _insert_columns(
+        self, table: Table, columns: Sequence[str], values: Sequence[np.ndarray], constants: dict[str, Any]
+    ) -> None:
+        """Insert from parallel column arrays; `constants` are the same in every row."""
+        count = len(values[0])
+        if not count:
+            return
+        if not self._sqlite:
+            rows = list(
+                zip(*(v.tolist() for v in values), *([c] * count for c in constants.values()), strict=True)
+            )
+            self._executemany(table, [*columns, *constants], rows)
+            return
+        quote = self.conn.dialect.identifier_preparer
+        names = ", ".join(quote.quote(column) for column in [*columns, *constants])
+        one = "(" + ", ".join(["?"] * len(columns) + [_literal(c) for c in constants.values()]) + ")"
+        head = f"INSERT INTO {quote.format_table(table)} ({names}) VALUES "
+        grid = np.empty((count, len(columns)), dtype=object)
+        for j, column in enumerate(values):
+            grid[:, j] = column
+        full = count - count % ROWS_PER_INSERT
+        if full:
+            statement = head + ", ".join([one] * ROWS_PER_INSERT)
+            groups = grid[:full].reshape(-1, ROWS_PER_INSERT * len(columns)).tolist()
+            self.conn.exec_driver_sql(statement, list(map(tuple, groups)))
+        if count > full:
+            self.conn.exec_driver_sql(
+                head + ", ".join([one] * (count - full)), tuple(grid[full:].ravel().tolist())
+            )
 
     def _executemany(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:

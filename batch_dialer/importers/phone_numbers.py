@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
@@ -21,6 +22,7 @@ __all__ = [
     "PhoneResult",
     "mask_phone",
     "normalise_phone",
+    "normalise_phone_array",
     "normalise_phone_series",
 ]
 
@@ -119,15 +121,30 @@ def normalise_phone(raw: str) -> PhoneResult:
 def normalise_phone_series(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Vectorised `normalise_phone`: (phone or "", kind or "", reason or "") per row, same index."""
     texts = values.astype(object).where(values.notna(), "").astype(str)
-    fast = texts.str.fullmatch(MOBILE_PATTERN).fillna(False).astype(bool)
-    phones = texts.where(fast, "")
-    kinds = pd.Series("", index=texts.index, dtype=object)
-    kinds[fast] = "mobile"
-    reasons = pd.Series("", index=texts.index, dtype=object)
-    slow = texts[~fast]
+    phones, kinds, reasons = normalise_phone_array(texts.to_numpy(dtype=object))
+    return (
+        pd.Series(phones, index=texts.index, dtype=object),
+        pd.Series(kinds, index=texts.index, dtype=object),
+        pd.Series(reasons, index=texts.index, dtype=object),
+    )
+
+
+def normalise_phone_array(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`normalise_phone` over an object array of str: (phone or "", kind or "", reason or "").
+
+    One compiled-regex test per cell picks out clean mobiles; only the rest go through
+    `normalise_phone`, once per distinct value."""
+    values = texts.tolist()
+    matches = map(_MOBILE.fullmatch, values)
+    fast = np.fromiter((match is not None for match in matches), dtype=bool, count=len(values))
+    phones = np.where(fast, texts, "")
+    kinds = np.where(fast, "mobile", "").astype(object)
+    reasons = np.full(len(values), "", dtype=object)
+    slow = np.flatnonzero(~fast)
     if len(slow):
-        results = {value: normalise_phone(value) for value in slow.unique()}
-        phones[~fast] = slow.map(lambda v: results[v].phone or "")
-        kinds[~fast] = slow.map(lambda v: results[v].kind or "")
-        reasons[~fast] = slow.map(lambda v: results[v].reason or "")
-    return phones.astype(object), kinds, reasons
+        results = {value: normalise_phone(value) for value in set(texts[slow].tolist())}
+        picked = [results[value] for value in texts[slow].tolist()]
+        phones[slow] = [r.phone or "" for r in picked]
+        kinds[slow] = [r.kind or "" for r in picked]
+        reasons[slow] = [r.reason or "" for r in picked]
+    return phones, kinds, reasons

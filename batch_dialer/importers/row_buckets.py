@@ -16,7 +16,7 @@ import pandas as pd
 
 from batch_dialer.importers.bulk_writer import Reject
 from batch_dialer.importers.header_mapping import ColumnMap
-from batch_dialer.importers.phone_numbers import normalise_phone, normalise_phone_series
+from batch_dialer.importers.phone_numbers import normalise_phone, normalise_phone_array
 from batch_dialer.importers.reading import Chunk
 
 __all__ = ["FIELD_LIMITS", "Candidates", "ParsedChunk", "parse_chunk"]
@@ -29,19 +29,26 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 @dataclass
 class Candidates:
-    """Rows with a valid phone, in file order (parallel lists)."""
+    """Rows with a valid phone, in file order: parallel object arrays (None where empty)."""
 
-    row_numbers: list[int] = field(default_factory=list)
-    phones: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    names: list[str | None] = field(default_factory=list)
-    companies: list[str | None] = field(default_factory=list)
-    products: list[str | None] = field(default_factory=list)
-    comments: list[str | None] = field(default_factory=list)
-    qqs: list[str | None] = field(default_factory=list)
-    extras: list[dict[str, str] | None] = field(default_factory=list)
-    extras_json: list[str | None] = field(default_factory=list)  # the same, encoded for storage
-    positions: list[int] = field(default_factory=list)  # row positions inside the chunk frame
+    row_numbers: np.ndarray  # int64
+    phones: np.ndarray
+    kinds: np.ndarray
+    names: np.ndarray
+    companies: np.ndarray
+    products: np.ndarray
+    comments: np.ndarray
+    qqs: np.ndarray
+    extras_json: np.ndarray  # the extra fields as stored (JSON text)
+    positions: np.ndarray  # row positions inside the chunk frame
+    extra_codes: np.ndarray  # index into extra_dicts per row
+    extra_dicts: list[dict[str, str] | None] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.phones)
+
+    def extras_at(self, i: int) -> dict[str, str] | None:
+        return self.extra_dicts[int(self.extra_codes[i])]
 
 
 @dataclass
@@ -66,82 +73,95 @@ def parse_chunk(chunk: Chunk, columns: ColumnMap) -> ParsedChunk:
     nonempty = np.zeros(len(frame), dtype=bool)
     for arr in arrays:
         nonempty |= arr != ""
-    phone_pos = columns.fields["phone"]
     positions = np.flatnonzero(nonempty)
-    raw_phones = pd.Series(arrays[phone_pos][positions], dtype=object)
-    phones, kinds, reasons = normalise_phone_series(raw_phones)
-    reasons_arr = reasons.to_numpy(dtype=object)
+    raw_phones = arrays[columns.fields["phone"]][positions]
+    phones, kinds, reasons = normalise_phone_array(raw_phones)
 
     rejects: list[Reject] = []
     blank_rows = int(len(frame) - len(positions))
-    bad = np.flatnonzero(reasons_arr != "")
+    bad = np.flatnonzero(reasons != "")
     blank_mask = np.zeros(len(positions), dtype=bool)
-    for local in bad:
+    for local in bad.tolist():
         position = int(positions[local])
-        reason = str(reasons_arr[local])
+        reason = str(reasons[local])
         if reason == "missing_phone" and not any(str(arr[position]).strip() for arr in arrays):
             blank_mask[local] = True  # whitespace-only row: blank, not rejected
             continue
-        detail = (
-            normalise_phone(str(raw_phones.iat[int(local)])).detail if reason != "missing_phone" else None
-        )
+        detail = normalise_phone(str(raw_phones[local])).detail if reason != "missing_phone" else None
         rejects.append(Reject(int(chunk.row_numbers[position]), reason, detail, values_at(position)))
     blank_rows += int(blank_mask.sum())
 
-    good_local = np.flatnonzero(reasons_arr == "")
-    good_positions = positions[good_local]
+    good_local = np.flatnonzero(reasons == "") if len(bad) else np.arange(len(positions))
+    good = positions[good_local]
+    extra_codes, extra_dicts, extra_texts = _extras(arrays, columns, good)
     candidates = Candidates(
-        row_numbers=chunk.row_numbers[good_positions].astype(int).tolist(),
-        phones=phones.to_numpy(dtype=object)[good_local].tolist(),
-        kinds=kinds.to_numpy(dtype=object)[good_local].tolist(),
-        positions=good_positions.tolist(),
+        row_numbers=chunk.row_numbers[good].astype(np.int64),
+        phones=phones[good_local],
+        kinds=kinds[good_local],
+        names=_field(arrays, columns, "name", good),
+        companies=_field(arrays, columns, "company", good),
+        products=_field(arrays, columns, "product", good),
+        comments=_field(arrays, columns, "comment", good),
+        qqs=_field(arrays, columns, "qq", good, _integral),
+        extras_json=extra_texts[extra_codes],
+        positions=good,
+        extra_codes=extra_codes,
+        extra_dicts=extra_dicts,
     )
-    candidates.names = _field(arrays, columns, "name", good_positions)
-    candidates.companies = _field(arrays, columns, "company", good_positions)
-    candidates.products = _field(arrays, columns, "product", good_positions)
-    candidates.comments = _field(arrays, columns, "comment", good_positions)
-    candidates.qqs = [_integral(v) for v in _field(arrays, columns, "qq", good_positions)]
-    candidates.extras, candidates.extras_json = _extras(arrays, columns, good_positions)
     return ParsedChunk(blank_rows, int(len(positions) - blank_mask.sum()), rejects, candidates, values_at)
 
 
 def _field(
-    arrays: list[np.ndarray], columns: ColumnMap, name: str, positions: np.ndarray
-) -> list[str | None]:
+    arrays: list[np.ndarray],
+    columns: ColumnMap,
+    name: str,
+    positions: np.ndarray,
+    clean: Callable[[str], str] | None = None,
+) -> np.ndarray:
+    """Stripped, cut to the column width, None when blank."""
     pos = columns.fields.get(name)
     if pos is None:
-        return [None] * len(positions)
+        return np.full(len(positions), None, dtype=object)
     limit = FIELD_LIMITS[name]
-    return [(v.strip()[:limit] or None) if v else None for v in arrays[pos][positions].tolist()]
+    values = [(v.strip()[:limit] or None) if v else None for v in arrays[pos][positions].tolist()]
+    if clean is not None:
+        values = [clean(v) if v else v for v in values]
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
-def _integral(value: str | None) -> str | None:
-    if value is None:
-        return None
+def _integral(value: str) -> str:
     match = _INTEGRAL.fullmatch(value)
     return match.group(1) if match else value
 
 
 def _extras(
     arrays: list[np.ndarray], columns: ColumnMap, positions: np.ndarray
-) -> tuple[list[dict[str, str] | None], list[str | None]]:
-    """Extra fields per row, as dicts and as stored JSON; rows repeat the same few values
-    (city, level…), so each distinct combination is built and encoded once per chunk."""
+) -> tuple[np.ndarray, list[dict[str, str] | None], np.ndarray]:
+    """Per row a code into the distinct combinations of extra values, each combination built
+    and encoded once: lists repeat the same few values (city, level…). Returns (codes, dicts,
+    JSON texts), None where a row has no extra value."""
     if not columns.extras:
-        return [None] * len(positions), [None] * len(positions)
+        return np.zeros(len(positions), dtype=np.intp), [None], np.array([None], dtype=object)
     labels = [columns.header[p] for p in columns.extras]
-    picked = [arrays[p][positions].tolist() for p in columns.extras]
-    cache: dict[tuple[str, ...], tuple[dict[str, str] | None, str | None]] = {}
+    picked = [arrays[p][positions] for p in columns.extras]
+    codes = np.zeros(len(positions), dtype=np.int64)
+    for values in picked:
+        column_codes, uniques = pd.factorize(values)
+        codes, _ = pd.factorize(codes * len(uniques) + column_codes)
+    # factorize numbers values in order of appearance: a row is a combination's first exactly
+    # when its code exceeds every code before it
+    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1]))) if len(codes) else codes
+    first = np.flatnonzero(codes > before)
     dicts: list[dict[str, str] | None] = []
-    texts: list[str | None] = []
-    for values in zip(*picked, strict=True):
-        built = cache.get(values)
-        if built is None:
-            extra = {
-                label: v.strip() for label, v in zip(labels, values, strict=True) if v and v.strip()
-            } or None
-            built = (extra, _ENCODE(extra) if extra else None)
-            cache[values] = built
-        dicts.append(built[0])
-        texts.append(built[1])
-    return dicts, texts
+    for row in first.tolist():
+        extra = {
+            label: v.strip()
+            for label, v in zip(labels, (p[row] for p in picked), strict=True)
+            if v and v.strip()
+        }
+        dicts.append(extra or None)
+    texts = np.empty(len(dicts), dtype=object)
+    texts[:] = [_ENCODE(extra) if extra else None for extra in dicts]
+    return codes.astype(np.intp), dicts, texts
