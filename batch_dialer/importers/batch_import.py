@@ -284,58 +284,77 @@ class _Run:
                 rejects.append(
                     Reject(int(good.row_numbers[i]), "dnc", None, parsed.values_at(good.positions[i]))
                 )
-        earlier = pd.Series(phones, dtype=object).duplicated().to_numpy()  # repeats within the chunk
-        if self.seen:
-            seen = self.seen
-            earlier = earlier | np.fromiter((p in seen for p in phone_list), dtype=bool, count=count)
+        as_series = pd.Series(phones, dtype=object)
+        earlier = as_series.duplicated().to_numpy()  # repeats within the chunk
+        again = self.seen.keys() & set(phone_list)  # phones of earlier chunks
+        if again:
+            earlier = earlier | as_series.isin(again).to_numpy()
         first_rows = np.flatnonzero(usable & ~earlier)  # phones new to this file
         repeats = np.flatnonzero(usable & earlier)
         result.duplicates += len(repeats)
 
         first_phones = phones[first_rows].tolist()
         existing = self.store.existing_contacts(first_phones)
-        is_new = np.fromiter((p not in existing for p in first_phones), dtype=bool, count=len(first_phones))
+        if existing:
+            is_new = np.fromiter(
+                (p not in existing for p in first_phones), dtype=bool, count=len(first_phones)
+            )
+        else:
+            is_new = np.ones(len(first_rows), dtype=bool)
         new = first_rows[is_new]
         ids = self.store.insert_contacts(self.result.batch_id, _new_contacts(good, new))
         self.seen.update(zip(phones[new].tolist(), ids.tolist(), strict=True))
-        self.loaded_contacts.update(ids.tolist())  # new: no opportunities in the database yet
+        if not self.store.nothing_existed:
+            self.loaded_contacts.update(ids.tolist())  # new: no opportunities in the database yet
+        row_ids = np.zeros(count, dtype=np.int64)  # contact id per candidate row
+        row_ids[new] = ids
         changes = []
         links: list[tuple[int, int]] = []  # updated contacts only: new ones carry first_batch_id
         for i in first_rows[~is_new].tolist():
             old = existing[phone_list[i]]
-            self.seen[phone_list[i]] = old.id
+            self.seen[phone_list[i]] = row_ids[i] = old.id
             links.append((old.id, int(good.row_numbers[i])))
             merged = _merged(old.name, old.company, old.extra, good, i)
             if merged != (old.name, old.company, old.extra):
                 changes.append((old.id, *merged))
+        row_ids[repeats] = [self.seen[phone_list[i]] for i in repeats.tolist()]
         result.imported += len(new)
         result.updated += len(links)
         self.store.update_contacts(changes)
         self.store.link_updated(self.result.batch_id, links)
         if self.tag:
             self.store.tag(self.tag, ids.tolist() + [cid for cid, _ in links])
-        self._opportunities(good, np.flatnonzero(usable))  # first rows and repeats, in file order
+        made_here = np.zeros(count, dtype=bool)
+        made_here[new] = True
+        self._opportunities(good, np.flatnonzero(usable), row_ids, made_here)
         self._reject(rejects)
 
-    def _opportunities(self, good: Candidates, indexes: np.ndarray) -> None:
+    def _opportunities(
+        self, good: Candidates, indexes: np.ndarray, row_ids: np.ndarray, made_here: np.ndarray
+    ) -> None:
+        """Opportunities of the rows `indexes` (file order), one per contact and product.
+
+        A contact created by this chunk can only repeat a product within the chunk; only the
+        other rows (contacts of earlier chunks or of the database) are checked one by one."""
         wanted = indexes[good.products[indexes] != None]  # noqa: E711 (element-wise)
         if not len(wanted):
             return
-        seen = self.seen
-        contact_ids = np.fromiter((seen[p] for p in good.phones[wanted].tolist()), np.int64, len(wanted))
-        unloaded = sorted(set(contact_ids.tolist()) - self.loaded_contacts)
+        contact_ids, products = row_ids[wanted], good.products[wanted]
+        keep = ~pd.DataFrame({"c": contact_ids, "p": products}).duplicated().to_numpy()
         keys = self.opportunity_keys
-        if unloaded:
-            keys.update(self.store.existing_opportunity_keys(unloaded))
-            self.loaded_contacts.update(unloaded)
-        fresh: list[int] = []
-        for n, key in enumerate(zip(contact_ids.tolist(), good.products[wanted].tolist(), strict=True)):
-            if key not in keys:
-                keys.add(key)
-                fresh.append(n)
+        older = np.flatnonzero(keep & ~made_here[wanted])
+        if len(older):
+            if not self.store.nothing_existed:
+                unloaded = sorted(set(contact_ids[older].tolist()) - self.loaded_contacts)
+                keys.update(self.store.existing_opportunity_keys(unloaded))
+                self.loaded_contacts.update(unloaded)
+            pairs = zip(contact_ids[older].tolist(), products[older].tolist(), strict=True)
+            keep[older] = [pair not in keys for pair in pairs]
+        fresh = np.flatnonzero(keep)
+        keys.update(zip(contact_ids[fresh].tolist(), products[fresh].tolist(), strict=True))
         picked = wanted[fresh]
         created = NewOpportunities(
-            contact_ids[fresh], good.products[picked], good.comments[picked], good.qqs[picked]
+            contact_ids[fresh], products[fresh], good.comments[picked], good.qqs[picked]
         )
         self.store.insert_opportunities(self.result.batch_id, created)
         self.result.opportunities += len(fresh)

@@ -167,6 +167,11 @@ class ContactStore:
             self._contacts_were_empty = first_contact is None
             self._dnc_empty = first_dnc is None
 
+    @property
+    def nothing_existed(self) -> bool:
+        """No contact existed when the import began: every contact met is one it created."""
+        return self._contacts_were_empty
+
     def dnc_among(self, phones: Sequence[str]) -> set[str]:
         if self._dnc_empty:
             return set()
