@@ -6,13 +6,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError
 
 from batch_dialer.campaigns.audience import batch_members
+from batch_dialer.campaigns.database import open_database
 from batch_dialer.campaigns.models import Contact
-from batch_dialer.importers import import_file
+from batch_dialer.importers import ImportRefused, import_file
 from batch_dialer.importers.do_not_call import add_to_dnc, import_dnc_file, list_dnc, remove_from_dnc
 from tests.importers.file_builders import HEADER, write_csv, write_xlsx
 
@@ -153,3 +156,34 @@ def test_every_row_lands_in_exactly_one_bucket(
     assert result.rows == result.imported + result.updated + result.duplicates + result.rejected
     assert result.rejected == sum(result.rejected_by_reason.values())
     assert result.blank_rows == len(rows) + 1 - non_blank
+
+
+def test_import_connection_is_returned_with_foreign_keys_on(sqlite_url: str, tmp_path: Path) -> None:
+    """The import turns SQLite's foreign-key checks off for its own inserts; the pooled
+    connection must come back checking them, after a commit and after a failure."""
+    engine = open_database(sqlite_url, pool_size=1, max_overflow=0)
+    try:
+        import_file(write_csv(tmp_path / "a.csv", ROWS), engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        with pytest.raises(ImportRefused):
+            import_file(tmp_path / "missing.csv", engine)
+        broken = write_csv(tmp_path / "b.csv", [["手机", "产品"], ["13700137000", "x" * 10]])
+        with engine.begin() as conn:  # inserting opportunities fails half-way
+            conn.exec_driver_sql("CREATE TRIGGER no_opportunities BEFORE INSERT ON opportunity "
+                                 "BEGIN SELECT RAISE(ABORT, 'refused'); END")  # fmt: skip
+        with pytest.raises(IntegrityError):
+            import_file(broken, engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+            assert (
+                conn.exec_driver_sql("select count(*) from contact where phone = '13700137000'").scalar() == 0
+            )
+            orphan = (
+                "insert into opportunity (contact_id, product, push_status, created_at, updated_at) "
+                "values (999999, 'x', 'pending', '2024-01-01', '2024-01-01')"
+            )
+            with pytest.raises(IntegrityError):  # checks really are on again
+                conn.exec_driver_sql(orphan)
+    finally:
+        engine.dispose()
