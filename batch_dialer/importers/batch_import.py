@@ -11,7 +11,7 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from batch_dialer.importers.bulk_writer import ContactStore, NewContacts, NewOpportunities, Reject
 from batch_dialer.importers.errors import ImportRefused
 from batch_dialer.importers.formats import FileFormat, sniff_format
+from batch_dialer.importers.import_result import ImportResult, RejectedSample
 from batch_dialer.importers.reading import TableReader, open_table
 from batch_dialer.importers.rejects_workbook import RejectsWorkbook, default_rejects_path
 from batch_dialer.importers.row_buckets import Candidates, ParsedChunk, parse_chunk
@@ -30,48 +31,6 @@ from batch_dialer.importers.row_buckets import Candidates, ParsedChunk, parse_ch
 __all__ = ["ImportResult", "PreparedImport", "RejectedSample", "import_file", "prepare_import"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RejectedSample:
-    row_number: int
-    reason: str
-    detail: str | None
-    values: dict[str, str]
-
-
-@dataclass
-class ImportResult:
-    """What happened to every row; `summary()` is the `--json` object."""
-
-    file: str
-    batch_id: int | None
-    dry_run: bool
-    file_format: str
-    sheet: str | None
-    header_row: int
-    mapping: dict[str, str]
-    rows: int = 0
-    blank_rows: int = 0
-    imported: int = 0
-    updated: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    rejected_by_reason: dict[str, int] = field(default_factory=dict)
-    opportunities: int = 0
-    rejects_file: str | None = None
-    pushed: dict[str, Any] | None = None
-    rejected_samples: list[RejectedSample] = field(default_factory=list)
-
-    @property
-    def balanced(self) -> bool:
-        return self.rows == self.imported + self.updated + self.duplicates + self.rejected
-
-    def summary(self) -> dict[str, Any]:
-        keys = ("file", "batch_id", "rows", "blank_rows", "imported", "updated", "duplicates", "rejected",
-                "rejected_by_reason", "opportunities", "rejects_file", "pushed")  # fmt: skip
-        shown = asdict(self)
-        return {key: shown[key] for key in keys}
 
 
 @dataclass
