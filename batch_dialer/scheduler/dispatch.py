@@ -93,8 +93,10 @@ class Dispatcher:
             self.last_report = report
             return report
         pacer = self._pacer_for(campaigns)
-        reading = self._read_monitor()
+        # our side first, then the centre: a call placed in between is counted twice (safe), never
+        # missed by both (which would let one call too many out)
         unseen, refusals, errors, placed = self._feedback(since, now)
+        reading = self._read_monitor()
         if self._congested(refusals, errors, placed):
             pacer.on_congestion()
         elif placed:
