@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
-from batch_dialer.campaigns.models import CallAttempt
+from batch_dialer.campaigns.models import CallAttempt, table_of
 from batch_dialer.reports.satisfaction_stats import normalise_key
 from batch_dialer.reports.task_outcome import key_value_expr
 from batch_dialer.reports.time_buckets import bucket_expr, local_hours
 
 __all__ = ["PLACED_STATES", "UNPLACED_STATES", "AttemptTotals", "attempt_totals"]
 
-_A = CallAttempt.__table__.c  # type: ignore[attr-defined]
+_A = table_of(CallAttempt).c
 
 #: Attempt states that mean the centre got the call (a real placement); queued/abandoned never left us.
 PLACED_STATES = ("placed", "final", "unknown")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from batch_dialer.campaigns.models import Campaign
+from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.reports.errors import CampaignNotFound
 from batch_dialer.reports.labels import resolve_key_labels
 from batch_dialer.reports.summary_model import CampaignInfo
 
 __all__ = ["find_campaign"]
 
-_C = Campaign.__table__.c  # type: ignore[attr-defined]
+_C = table_of(Campaign).c
 
 
 def find_campaign(conn: Connection, name_or_id: str | int) -> CampaignInfo:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.callcenter.masking import mask_phone
-from batch_dialer.campaigns.models import CallAttempt
+from batch_dialer.campaigns.models import CallAttempt, table_of
 from batch_dialer.reports.satisfaction_stats import normalise_key
 from batch_dialer.reports.summary_model import CampaignInfo, CrossCheck, Disagreement
 from batch_dialer.reports.task_outcome import key_value_expr
@@ -25,7 +25,7 @@ __all__ = ["MAX_EXAMPLES", "PAGE_SIZE", "cross_check"]
 
 PAGE_SIZE = 1000
 MAX_EXAMPLES = 100
-_A = CallAttempt.__table__.c  # type: ignore[attr-defined]
+_A = table_of(CallAttempt).c
 _ANSWERED = "STATE_RECEIVED"
 _FAILED = "STATE_FAILED"
 

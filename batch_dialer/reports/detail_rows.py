@@ -24,6 +24,7 @@ from batch_dialer.campaigns.models import (
     ImportBatch,
     Opportunity,
     RejectedRow,
+    table_of,
 )
 from batch_dialer.reports.attempt_queries import PLACED_STATES
 from batch_dialer.reports.labels import key_label, outcome_label
@@ -54,12 +55,12 @@ DETAIL_HEADERS = (
 )
 REJECTED_HEADERS = ("导入批次", "文件", "行号", "原因", "说明", "原始内容")
 
-_TASK: Table = CallTask.__table__  # type: ignore[attr-defined]
-_ATTEMPT: Table = CallAttempt.__table__  # type: ignore[attr-defined]
-_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
-_OPP: Table = Opportunity.__table__  # type: ignore[attr-defined]
-_BATCH: Table = ImportBatch.__table__  # type: ignore[attr-defined]
-_REJECTED: Table = RejectedRow.__table__  # type: ignore[attr-defined]
+_TASK: Table = table_of(CallTask)
+_ATTEMPT: Table = table_of(CallAttempt)
+_CONTACT: Table = table_of(Contact)
+_OPP: Table = table_of(Opportunity)
+_BATCH: Table = table_of(ImportBatch)
+_REJECTED: Table = table_of(RejectedRow)
 _DIGITS = re.compile(r"\d{7,}")
 
 

@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
-from batch_dialer.campaigns.models import CallTask
+from batch_dialer.campaigns.models import CallTask, table_of
 
 __all__ = ["final_outcome_expr", "key_value_expr"]
 
-_T = CallTask.__table__.c  # type: ignore[attr-defined]
+_T = table_of(CallTask).c
 
 
 def final_outcome_expr() -> ColumnElement[str]:

@@ -16,6 +16,7 @@ from batch_dialer.campaigns.models import (
     ImportBatchContact,
     Opportunity,
     RejectedRow,
+    table_of,
 )
 from batch_dialer.reports.satisfaction_stats import normalise_key
 from batch_dialer.reports.task_outcome import final_outcome_expr, key_value_expr
@@ -32,12 +33,12 @@ __all__ = [
     "task_totals",
 ]
 
-_TASK: Table = CallTask.__table__  # type: ignore[attr-defined]
-_OPP: Table = Opportunity.__table__  # type: ignore[attr-defined]
-_BATCH_CONTACT: Table = ImportBatchContact.__table__  # type: ignore[attr-defined]
-_BATCH: Table = ImportBatch.__table__  # type: ignore[attr-defined]
-_REJECTED: Table = RejectedRow.__table__  # type: ignore[attr-defined]
-_CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
+_TASK: Table = table_of(CallTask)
+_OPP: Table = table_of(Opportunity)
+_BATCH_CONTACT: Table = table_of(ImportBatchContact)
+_BATCH: Table = table_of(ImportBatch)
+_REJECTED: Table = table_of(RejectedRow)
+_CONTACT: Table = table_of(Contact)
 _T, _O, _IBC, _IB, _RR, _C = _TASK.c, _OPP.c, _BATCH_CONTACT.c, _BATCH.c, _REJECTED.c, _CONTACT.c
 
 
