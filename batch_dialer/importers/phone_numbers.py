@@ -1,8 +1,9 @@
 """Chinese phone numbers as a call centre dials them, and stable reasons for the ones we refuse.
 
 Clean 11-digit mobiles (the bulk of every list) are recognised with phonenumbers' own CN mobile
-pattern in one vectorised pass; everything else goes through `phonenumbers.parse`, once per
-distinct value.
+pattern in one vectorised pass; everything else is cleaned of its decorations once per distinct
+value, then plain landlines and 400/800 numbers are judged on phonenumbers' metadata patterns
+(`cn_number_patterns`) and only the rest goes through `phonenumbers.parse`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat, PhoneNumberType
 
+from batch_dialer.importers.cn_number_patterns import national_by_pattern
+
 __all__ = [
     "REASONS",
     "PhoneResult",
     "mask_phone",
+    "national_by_phonenumbers",
     "normalise_phone",
     "normalise_phone_array",
     "normalise_phone_series",
@@ -97,6 +101,14 @@ def normalise_phone(raw: str) -> PhoneResult:
         return PhoneResult(phone=compact, kind="mobile")
     if not _DIALLABLE.fullmatch(compact):
         return PhoneResult(reason="invalid_phone", detail="not a phone number (letters or symbols)")
+    by_pattern = national_by_pattern(compact)
+    if by_pattern is not None:
+        return PhoneResult(phone=by_pattern[0], kind=by_pattern[1])
+    return national_by_phonenumbers(compact)
+
+
+def national_by_phonenumbers(compact: str) -> PhoneResult:
+    """The judgement of `phonenumbers` itself on digits (maybe a leading +) without decorations."""
     try:
         number = phonenumbers.parse(compact, "CN")
     except NumberParseException:

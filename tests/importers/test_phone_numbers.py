@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from batch_dialer.importers.cn_number_patterns import national_by_pattern
 from batch_dialer.importers.phone_numbers import (
     MOBILE_PATTERN,
     mask_phone,
+    national_by_phonenumbers,
     normalise_phone,
     normalise_phone_series,
 )
@@ -128,3 +130,50 @@ def test_vectorised_path_agrees_with_the_scalar_one(values: list[str]) -> None:
 def test_fast_path_pattern_is_phonenumbers_own() -> None:
     assert re.fullmatch(MOBILE_PATTERN, "13800138000")
     assert not re.fullmatch(MOBILE_PATTERN, "14012345678")
+
+
+def _cn_patterns() -> list[str]:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert meta is not None
+    descs = [meta.fixed_line, meta.toll_free, meta.shared_cost, meta.general_desc]
+    return [f"(?:{d.national_number_pattern})" for d in descs if d and d.national_number_pattern]
+
+
+_CN_PATTERNS = _cn_patterns()
+
+
+@st.composite
+def pattern_numbers(draw: st.DrawFn) -> str:
+    """National numbers drawn from phonenumbers' own landline / 400 / 800 patterns, as people write
+    them (trunk 0, +86, 0086, bare) — and some that only look like them."""
+    pattern = draw(st.sampled_from(_CN_PATTERNS))
+    national = draw(st.from_regex(pattern, fullmatch=True))
+    national = national.translate(str.maketrans("", "", "\n"))
+    prefix = draw(st.sampled_from(["", "0", "+86", "0086", "86", "00", "+", "1795"]))
+    return prefix + national
+
+
+@given(pattern_numbers())
+@settings(max_examples=1500)
+def test_pattern_fast_path_agrees_with_phonenumbers(compact: str) -> None:
+    fast = national_by_pattern(compact)
+    if fast is not None:
+        slow = national_by_phonenumbers(compact)
+        assert (slow.phone, slow.kind) == fast
+
+
+@pytest.mark.parametrize(
+    ("compact", "expected"),
+    [
+        ("01062345678", ("01062345678", "landline")),
+        ("+862162345678", ("02162345678", "landline")),
+        ("008675588888888", ("075588888888", "landline")),
+        ("4008001234", ("4008001234", "tollfree")),
+        ("8008108888", ("8008108888", "tollfree")),
+        ("13800138000", None),  # mobiles have their own path
+        ("62345678", None),  # no area code: phonenumbers says why
+        ("001062345678", None),
+    ],
+)
+def test_pattern_fast_path_takes_the_plain_shapes(compact: str, expected: tuple[str, str] | None) -> None:
+    assert national_by_pattern(compact) == expected
