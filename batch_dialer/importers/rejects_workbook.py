@@ -7,11 +7,9 @@ import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from batch_dialer.importers.bulk_writer import Reject
 from batch_dialer.importers.phone_numbers import REASONS
+from batch_dialer.importers.xlsx_stream import Value, XlsxStream
 
 __all__ = ["RejectsWorkbook", "default_rejects_path"]
 
@@ -22,41 +20,37 @@ def default_rejects_path(source: Path) -> Path:
     return source.with_name(f"{source.stem}.rejects.xlsx")
 
 
-def _clean(value: object) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-
-
 class RejectsWorkbook:
-    """Streams rows into a write-only workbook; appears under its final name only on `commit`."""
+    """Streams rows into a partial file; appears under its final name only on `commit`."""
 
     def __init__(self, target: Path, header: Sequence[str]) -> None:
         self.target = target
         self.header = list(header)
         self._tmp = target.with_name(f".{target.name}.partial")
-        self._book: Workbook | None = None
+        self._book: XlsxStream | None = None
         self._rows = 0
 
     def add(self, rejects: Sequence[Reject]) -> None:
         if not rejects:
             return
         if self._book is None:
-            self._book = Workbook(write_only=True)
-            sheet = self._book.create_sheet("rejected")
-            sheet.append(_FIXED + self.header)
-        sheet = self._book.worksheets[0]
+            self._book = XlsxStream(self._tmp, "rejected")
+            self._book.append_rows([_FIXED + self.header])
         known = set(self.header)
+        header = self.header
+        rows: list[list[Value]] = []
         for reject in rejects:
-            values = [_clean(reject.values.get(label, "")) for label in self.header]
-            values += [_clean(f"{k}={v}") for k, v in reject.values.items() if k not in known]
-            sheet.append(
-                [
-                    reject.row_number,
-                    reject.reason,
-                    REASONS.get(reject.reason, ""),
-                    _clean(reject.detail),
-                    *values,
-                ]
-            )
+            values = reject.values
+            row: list[Value] = [
+                reject.row_number,
+                reject.reason,
+                REASONS.get(reject.reason, ""),
+                reject.detail,
+            ]
+            row += [values.get(label, "") for label in header]
+            row += [f"{k}={v}" for k, v in values.items() if k not in known]
+            rows.append(row)
+        self._book.append_rows(rows)
         self._rows += len(rejects)
 
     @property
@@ -64,11 +58,11 @@ class RejectsWorkbook:
         return self._rows
 
     def commit(self) -> Path | None:
-        """Save and move into place; None when there was nothing to write."""
+        """Finish and move into place; None when there was nothing to write."""
         if self._book is None:
             return None
         try:
-            self._book.save(self._tmp)
+            self._book.close()
             self._tmp.replace(self.target)
         finally:
             self._book = None
@@ -76,6 +70,8 @@ class RejectsWorkbook:
         return self.target
 
     def discard(self) -> None:
-        self._book = None
+        if self._book is not None:
+            self._book.abort()
+            self._book = None
         with contextlib.suppress(FileNotFoundError):
             self._tmp.unlink()
