@@ -123,12 +123,15 @@ def _field(
     if pos is None:
         return np.full(len(positions), None, dtype=object)
     limit = FIELD_LIMITS[name]
-    values = [(v.strip()[:limit] or None) if v else None for v in arrays[pos][positions].tolist()]
+    # Each distinct value is cleaned once: products, comments, companies and cities repeat a lot
+    # in every list (a column of unique values costs a hash pass more than cleaning each cell).
+    codes, uniques = pd.factorize(arrays[pos][positions], use_na_sentinel=False)
+    values = [(v.strip()[:limit] or None) if v else None for v in uniques.tolist()]
     if clean is not None:
         values = [clean(v) if v else v for v in values]
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
+    cleaned = np.empty(len(values), dtype=object)
+    cleaned[:] = values
+    return cleaned[codes] if len(cleaned) else np.full(len(positions), None, dtype=object)
 
 
 def _integral(value: str) -> str:
