@@ -8,6 +8,8 @@ value, then plain landlines and 400/800 numbers are judged on phonenumbers' meta
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -147,10 +149,11 @@ def normalise_phone_array(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     One compiled-regex test per cell picks out clean mobiles; only the rest go through
     `normalise_phone`, once per distinct value."""
     values = texts.tolist()
-    matches = map(_MOBILE.fullmatch, values)
-    fast = np.fromiter((match is not None for match in matches), dtype=bool, count=len(values))
+    matched = map(operator.is_not, map(_MOBILE.fullmatch, values), itertools.repeat(None))
+    fast = np.fromiter(matched, dtype=bool, count=len(values))
     phones = np.where(fast, texts, "")
-    kinds = np.where(fast, "mobile", "").astype(object)
+    kinds = np.full(len(values), "", dtype=object)
+    kinds[fast] = "mobile"
     reasons = np.full(len(values), "", dtype=object)
     slow = np.flatnonzero(~fast)
     if len(slow):
