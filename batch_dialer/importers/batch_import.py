@@ -7,7 +7,6 @@ import is one transaction, so a failure half-way leaves the database as it was; 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -22,6 +21,7 @@ from sqlalchemy import Engine
 
 from batch_dialer.importers.bulk_writer import ContactStore, NewContacts, NewOpportunities, Reject
 from batch_dialer.importers.errors import ImportRefused
+from batch_dialer.importers.file_digest import FileDigest
 from batch_dialer.importers.formats import FileFormat, sniff_format
 from batch_dialer.importers.import_result import ImportResult, RejectedSample
 from batch_dialer.importers.reading import TableReader, open_table
@@ -45,6 +45,7 @@ class PreparedImport:
     fmt: FileFormat
     reader: TableReader
     _chunks: Iterator[ParsedChunk]
+    _digest: FileDigest
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -89,7 +90,7 @@ class PreparedImport:
                 store = ContactStore(conn, dry_run=dry_run)
                 try:
                     run = _Run(store, result, reader, workbook, tag, sample_rejects)
-                    run.begin(self.fmt.encoding, _sha256(self.source), self.display_name)
+                    run.begin(self.fmt.encoding, self._digest.hexdigest(), self.display_name)
                     for parsed in self._chunks:
                         run.add(parsed)
                         if progress:
@@ -131,7 +132,9 @@ def prepare_import(
     source = Path(path)
     fmt = sniff_format(source)
     reader = open_table(source, fmt, sheet=sheet, overrides=mapping, chunk_rows=chunk_rows)
-    return PreparedImport(source, display_name or str(source), fmt, reader, _with_data(reader, source))
+    digest = FileDigest(source)
+    chunks = _with_data(reader, source)
+    return PreparedImport(source, display_name or str(source), fmt, reader, chunks, digest)
 
 
 def import_file(
@@ -178,14 +181,6 @@ def _with_data(reader: TableReader, source: Path) -> Iterator[ParsedChunk]:
     if reader.malformed:
         return iter(held)
     raise ImportRefused(source, f"a header (row {reader.header_row}) but no data rows under it")
-
-
-def _sha256(source: Path) -> str:
-    digest = hashlib.sha256()
-    with source.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class _Run:
