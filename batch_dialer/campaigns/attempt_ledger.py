@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
+from batch_dialer.campaigns.attempt_states import check_attempt_transition
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact, Opportunity, table_of
 from batch_dialer.campaigns.task_decision import TaskDecision, decide_task
 
@@ -27,6 +28,18 @@ __all__ = [
     "release_attempt",
     "reschedule_poll",
 ]
+
+# Every compare-and-set below makes one of these moves; the state tables must allow each of them.
+LEDGER_MOVES = (
+    ("queued", "submitting"),  # begin_submit
+    ("submitting", "placed"),  # mark_placed
+    ("queued", "abandoned"),  # release_attempt
+    ("submitting", "abandoned"),  # release_attempt
+    ("placed", "final"),  # finish_attempt
+    ("placed", "unknown"),  # finish_attempt, no result before the deadline
+)
+for _move in LEDGER_MOVES:
+    check_attempt_transition(*_move)
 
 _attempt = table_of(CallAttempt)
 _task = table_of(CallTask)

@@ -58,6 +58,7 @@ class AttemptState(StrEnum):
     """``call_attempt.state``: one placement of one task."""
 
     QUEUED = "queued"  # claimed and enqueued, not yet accepted by the centre
+    SUBMITTING = "submitting"  # a worker is submitting it; a resubmission reuses the token
     PLACED = "placed"  # the centre accepted the token (200, or 483 on a resubmission)
     FINAL = "final"  # a final result came back (outcome set)
     UNKNOWN = "unknown"  # placed (or maybe placed) but no result before the deadline; counts as a placement
@@ -112,9 +113,14 @@ TASK_TRANSITIONS: Mapping[TaskState, frozenset[TaskState]] = {
 ATTEMPT_TRANSITIONS: Mapping[AttemptState, frozenset[AttemptState]] = {
     AttemptState.QUEUED: frozenset(
         {
-            AttemptState.PLACED,
-            AttemptState.ABANDONED,
-            AttemptState.UNKNOWN,  # submission timed out and its fate never became known
+            AttemptState.SUBMITTING,
+            AttemptState.ABANDONED,  # released before any submission (window closed, paused)
+        }
+    ),
+    AttemptState.SUBMITTING: frozenset(
+        {
+            AttemptState.PLACED,  # 200, or 483 for a resubmission of the same token
+            AttemptState.ABANDONED,  # refused (486/480/503) or never reached the centre
         }
     ),
     AttemptState.PLACED: frozenset({AttemptState.FINAL, AttemptState.UNKNOWN}),

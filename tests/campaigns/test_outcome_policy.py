@@ -218,7 +218,11 @@ def test_every_decision_is_a_legal_move_from_in_flight() -> None:
 
 
 def test_attempt_transitions() -> None:
-    check_attempt_transition("queued", "placed")
+    check_attempt_transition("queued", "submitting")
+    check_attempt_transition("submitting", "placed")  # 200, or 483 on a resubmission
+    check_attempt_transition(AttemptState.SUBMITTING, AttemptState.ABANDONED)  # refused with 486/480/503
+    with pytest.raises(IllegalTransition):
+        check_attempt_transition("queued", "placed")  # always through submitting, which a crash can leave
     check_attempt_transition(AttemptState.PLACED, AttemptState.FINAL)
     check_attempt_transition(AttemptState.PLACED, AttemptState.UNKNOWN)
     check_attempt_transition(AttemptState.QUEUED, AttemptState.ABANDONED)
