@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, exists, func, select, update
+from sqlalchemy import Engine, and_, exists, select, update
 
 from batch_dialer.campaigns.audience import Audience, create_tasks
 from batch_dialer.campaigns.models import CallTask, Campaign, table_of
@@ -173,15 +173,3 @@ def finish_if_done(engine: Engine, now: datetime) -> list[int]:
                 )
             )
     return [row.id for row in rows]
-
-
-def task_counts(engine: Engine, campaign_id: int) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {
-            state: int(n)
-            for state, n in conn.execute(
-                select(_task.c.state, func.count())
-                .where(_task.c.campaign_id == campaign_id)
-                .group_by(_task.c.state)
-            ).all()
-        }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 from sqlalchemy import Engine
 
@@ -27,7 +29,7 @@ def open_centre(settings: Settings) -> CallCenter:
         raise UserError(f"configuration: DIALER_CALLCENTER_URL: {exc}") from None
 
 
-def soap_factory(settings: Settings) -> object:
+def soap_factory(settings: Settings) -> Callable[[], GuoxinSoap]:
     def build() -> GuoxinSoap:
         return GuoxinSoap(
             settings.callcenter_url,

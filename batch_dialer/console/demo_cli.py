@@ -123,10 +123,8 @@ def _print_summary(progress: dict[str, Any], truth: dict[str, Any], channels: in
 
 
 def _export_reports(engine: Any, campaign: str, out: Path) -> None:
-    try:
-        from batch_dialer.reports.export import export_report
-    except ImportError:
-        return
+    from batch_dialer.reports.export import export_report
+
     for fmt in ("xlsx", "html"):
         path = out / f"report.{fmt}"
         export_report(engine, campaign, fmt, path)

@@ -7,13 +7,15 @@ the broker is just a parameter.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import dramatiq
 from sqlalchemy import Engine
 
 from batch_dialer.callcenter.base import CallCenter
+from batch_dialer.callcenter.guoxin_soap import GuoxinSoap
 from batch_dialer.campaigns.clock import Clock, system_clock
 from batch_dialer.scheduler.dispatch import Dispatcher, Senders
 from batch_dialer.scheduler.leader_lease import DatabaseLease, LeaderLease
@@ -49,7 +51,7 @@ class EmbeddedEngine:
         threads: int = 8,
         broker: dramatiq.Broker | None = None,
         lease: LeaderLease | None = None,
-        soap_factory: Any = None,
+        soap_factory: Callable[[], GuoxinSoap] | None = None,
         run_workers: bool = True,
         run_scheduler: bool = True,
         worker_timeout_ms: int = 100,

@@ -7,6 +7,7 @@ the worker process (or the embedded runner, or a test) installs once at start.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,14 +35,14 @@ class Runtime:
     centre: CallCenter
     clock: Clock = system_clock
     timings: Timings = field(default_factory=Timings)
-    soap_factory: object | None = None  # () -> GuoxinSoap, built lazily for soap_tts campaigns
+    soap_factory: Callable[[], GuoxinSoap] | None = None  # built lazily, for soap_tts campaigns only
     _soap: GuoxinSoap | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def soap(self) -> GuoxinSoap:
         with self._lock:
             if self._soap is None:
-                if not callable(self.soap_factory):
+                if self.soap_factory is None:
                     raise RuntimeError("this runtime has no SOAP client for soap_tts campaigns")
                 self._soap = self.soap_factory()
             assert self._soap is not None
