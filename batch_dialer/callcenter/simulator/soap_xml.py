@@ -39,7 +39,7 @@ class SoapRequestError(Exception):
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return str(etree.QName(element).localname)
 
 
 def parse_request(body: bytes) -> tuple[str, dict[str, etree._Element]]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Engine
+from sqlmodel import SQLModel
 
 from batch_dialer.campaigns import access_models, models
 
-target_metadata = models.SQLModel.metadata
+target_metadata = SQLModel.metadata
+assert models.Campaign.__tablename__  # imported for its tables
 assert access_models.User.__tablename__  # the web console's tables are part of the schema too
 
 
