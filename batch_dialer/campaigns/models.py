@@ -268,6 +268,7 @@ class CallAttempt(SQLModel, table=True):
     # answered | busy | power_off | empty | failed | unknown
     centre_state: int | None = None
     centre_ref: str | None = Field(default=None, max_length=64)  # e.g. the SOAP makeCall id
+    dials: int = _int(1)  # dials the centre made for this attempt (a centre that retries itself: several)
     keys: dict[str, str] | None = _json()
     code: str | None = Field(default=None, max_length=16)  # captcha code; never logged
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

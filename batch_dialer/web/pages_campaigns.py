@@ -109,9 +109,10 @@ async def create(request: Request, user: PageManager) -> Response:
     shown: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "batch"}
     shown["batch"] = [str(b) for b in form.getlist("batch")]
     try:
-        values, ivr_max = options_from_form(form, shown["batch"])
+        values = options_from_form(form, shown["batch"])
         options = await run_in_threadpool(build_options, state.engine, values)
-        campaign_id = await run_in_threadpool(create_campaign, state.engine, options, ivr_max)
+        centre_url = state.settings.callcenter_url
+        campaign_id = await run_in_threadpool(create_campaign, state.engine, options, centre_url)
     except CampaignOptionsError as exc:
         return _form_page(request, user, shown, str(exc), 422)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
