@@ -136,7 +136,8 @@ class CampaignOptions(BaseModel):
         """Validate CLI values. With ``extra_fields`` (the contact extra fields known to exist) a TTS
         placeholder must be a built-in or one of them; without it any field name is accepted."""
         common = {k: v for k, v in values.items() if k in _COMMON}
-        own = {k: v for k, v in values.items() if k not in _COMMON and v is not None}
+        # a kind's option given empty (None, [], {}) is as if not given: the CLI and forms send those
+        own = {k: v for k, v in values.items() if k not in _COMMON and v not in (None, [], {})}
         kind_name = str(values.get("kind") or "")
         context = {"extra_fields": extra_fields}
         errors: list[str] = []
