@@ -73,5 +73,7 @@ def product_for_url(url: str) -> CentreProduct:
     if product is None:
         shown = repr(scheme) if scheme else "none"
         known = ", ".join(f"{s}://" for s in ADAPTERS)
-        raise ValueError(f"unsupported call centre URL scheme {shown}: use one of {known} (e.g. http://host:port)")
+        raise ValueError(
+            f"unsupported call centre URL scheme {shown}: use one of {known} (e.g. http://host:port)"
+        )
     return product
