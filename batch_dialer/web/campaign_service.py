@@ -10,6 +10,7 @@ from typing import Any, get_args, get_origin
 from pydantic.fields import FieldInfo
 from sqlalchemy import Engine, func, select
 
+from batch_dialer.campaigns.attempt_states import TaskState
 from batch_dialer.campaigns.audience import Audience
 from batch_dialer.campaigns.calling_window import CallingWindow
 from batch_dialer.campaigns.campaign_options import (
@@ -142,7 +143,8 @@ def campaign_forecast(engine: Engine, campaign_id: int, now: datetime) -> Foreca
         open_tasks = int(
             conn.scalar(
                 select(func.count()).where(
-                    _task.c.campaign_id == campaign_id, _task.c.state.in_(("pending", "in_flight"))
+                    _task.c.campaign_id == campaign_id,
+                    _task.c.state.in_((TaskState.PENDING.value, TaskState.IN_FLIGHT.value)),
                 )
             )
             or 0
