@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic.fields import FieldInfo
 from sqlalchemy import Engine, func, select
@@ -33,6 +33,7 @@ __all__ = [
     "campaign_forecast",
     "create_campaign",
     "extra_fields",
+    "kind_form_fields",
     "options_forecast",
     "options_from_form",
     "tts_preview",
@@ -63,6 +64,34 @@ def _form_value(name: str, info: FieldInfo, raw: str, form: Mapping[str, Any]) -
             raise CampaignOptionsError(f"{option_name(name)} {raw!r}: expected a whole number")
         return int(raw)
     return raw.replace("T", " ") if name in ("start", "end") else raw
+
+
+def kind_form_fields() -> list[dict[str, Any]]:
+    """The kinds' own form fields, derived from their options models: name, label, the kinds that
+    show it, and the widget (select for a choice, textarea for lists and pairs, else an input)."""
+    users: dict[str, list[str]] = {}
+    infos: dict[str, FieldInfo] = {}
+    for kind in KINDS.values():
+        for name, info in kind.options.model_fields.items():
+            users.setdefault(name, []).append(kind.name)
+            infos.setdefault(name, info)
+    fields = []
+    for name, info in infos.items():
+        shape = info.annotation
+        choices = [str(c) for c in get_args(shape)] if get_origin(shape) is Literal else []
+        widget = "select" if choices else "textarea" if get_origin(shape) in (list, dict) else "input"
+        numeric = int in (shape, *get_args(shape))
+        fields.append(
+            {
+                "name": name,
+                "label": info.title or name,
+                "kinds": " ".join(users[name]),
+                "widget": widget,
+                "choices": choices,
+                "numeric": numeric,
+            }
+        )
+    return fields
 
 
 def options_from_form(form: Mapping[str, Any], batches: list[str]) -> dict[str, Any]:

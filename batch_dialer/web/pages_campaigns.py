@@ -21,6 +21,7 @@ from batch_dialer.web.campaign_service import (
     build_options,
     campaign_forecast,
     create_campaign,
+    kind_form_fields,
     options_from_form,
 )
 from batch_dialer.web.csrf import check_csrf
@@ -77,6 +78,7 @@ def _form_page(
         "error": error,
         "batches": recent_batches(state.engine),
         "chosen_batches": [str(b) for b in form.get("batch", [])],
+        "kind_fields": kind_form_fields(),
     }
     return state.templates.TemplateResponse(request, "campaign_new.html", context, status_code=status)
 

@@ -121,9 +121,9 @@ class KindColumns:
 
 
 class KindOptions(BaseModel):
-    """A kind's own options. Field names are the CLI option names (``_`` → ``-``); each field's
-    ``description`` is its help text; ``int``/``str``/``Literal`` fields become single values and
-    ``list``/``dict`` fields repeatable ones (``dict`` as ``KEY=VALUE``)."""
+    """A kind's own options. Field names are the CLI option names (``_`` → ``-``); a field's
+    ``description`` is its help text and ``title`` its label in the web form. ``int``/``str``/``Literal``
+    fields become single values, ``list``/``dict`` fields repeatable ones (``dict`` as ``KEY=VALUE``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -155,6 +155,7 @@ class CampaignKind(ABC):
 
     name: ClassVar[str]
     summary: ClassVar[str]  # one line for help texts
+    label: ClassVar[str]  # how the web console names it
     options: ClassVar[type[KindOptions]]
     required_capabilities: ClassVar[frozenset[type]]
 

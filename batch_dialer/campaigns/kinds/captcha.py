@@ -42,15 +42,21 @@ _FREE_STATES = frozenset({"IDEL", "IDLE", "ONLINE"})
 
 
 class CaptchaOptions(KindOptions):
-    toneid: int = Field(ge=0, description="IVR / tone number at the centre")
-    line: Literal["ip", "fixed"] = Field(default="ip", description="ip | fixed")
-    playtimes: int = Field(default=1, ge=1, le=10, description="times the tone is played")
-    precallcount: int = Field(default=0, ge=0, le=1000, description="calls ahead when agents are busy")
-    extnum: str | None = Field(
-        default=None, pattern=r"^\d{1,20}$", description="extension/group to transfer to"
+    toneid: int = Field(ge=0, description="IVR / tone number at the centre", title="语音编号 toneid")
+    line: Literal["ip", "fixed"] = Field(default="ip", description="ip | fixed", title="线路")
+    playtimes: int = Field(default=1, ge=1, le=10, description="times the tone is played", title="播放次数")
+    precallcount: int = Field(
+        default=0, ge=0, le=1000, description="calls ahead when agents are busy", title="预拨数 precallcount"
     )
-    code_field: str | None = Field(default=None, description="contact field holding the code")
-    code_digits: int | None = Field(default=None, ge=4, le=10, description="length of a generated code")
+    extnum: str | None = Field(
+        default=None, pattern=r"^\d{1,20}$", description="extension/group to transfer to", title="转接分机/组"
+    )
+    code_field: str | None = Field(
+        default=None, description="contact field holding the code", title="验证码字段"
+    )
+    code_digits: int | None = Field(
+        default=None, ge=4, le=10, description="length of a generated code", title="验证码位数"
+    )
 
     @field_validator("code_field")
     @classmethod
@@ -97,6 +103,7 @@ def free_agents(agents: Sequence[AgentState], extnum: str) -> int:
 class CaptchaKind(CampaignKind):
     name: ClassVar[str] = "captcha"
     summary: ClassVar[str] = "voice captcha call (§3 CLICK_TO_*_CAPTCHA)"
+    label: ClassVar[str] = "语音验证码"
     options: ClassVar[type[KindOptions]] = CaptchaOptions
     required_capabilities: ClassVar[frozenset[type]] = frozenset(
         {CaptchaCalls, CaptchaResults, LoadMonitor, AgentStates}

@@ -45,9 +45,11 @@ _PAGE = 500
 
 
 class SoapTtsOptions(KindOptions):
-    text: str = Field(description="the text read to the callee (placeholders such as {name})")
+    text: str = Field(
+        description="the text read to the callee (placeholders such as {name})", title="朗读文本"
+    )
     caller: str | None = Field(
-        default=None, pattern=r"^\d{1,20}$", description="extension whose line is used"
+        default=None, pattern=r"^\d{1,20}$", description="extension whose line is used", title="主叫分机"
     )
 
     @field_validator("text")
@@ -85,6 +87,7 @@ def reading_of_timed_call(call: TextToCall | None) -> Reading:
 class SoapTtsKind(CampaignKind):
     name: ClassVar[str] = "soap_tts"
     summary: ClassVar[str] = "timed TTS call the centre retries itself (§26 TextToCallService)"
+    label: ClassVar[str] = "定时语音 (SOAP)"
     options: ClassVar[type[KindOptions]] = SoapTtsOptions
     required_capabilities: ClassVar[frozenset[type]] = frozenset({TimedTtsCalls, LoadMonitor})
 

@@ -38,8 +38,12 @@ _TTS_VAR = re.compile(r"^tts[A-Za-z0-9_]+$")
 
 
 class TtsOptions(KindOptions):
-    toneid: int = Field(ge=0, description="IVR / tone number at the centre")
-    tts: dict[str, str] = Field(default_factory=dict, description='ttsVAR="text with {name}" (repeatable)')
+    toneid: int = Field(ge=0, description="IVR / tone number at the centre", title="语音编号 toneid")
+    tts: dict[str, str] = Field(
+        default_factory=dict,
+        description='ttsVAR="text with {name}" (repeatable)',
+        title="TTS 变量（每行 ttsXXX=文本，可用 {name} {company} {product} {phone_masked} 等占位符）",
+    )
 
     @field_validator("tts", mode="before")
     @classmethod
@@ -80,6 +84,7 @@ def reading_of_centre_result(result: CallResult, *, wait_for_keys: bool) -> Read
 class TtsKind(CampaignKind):
     name: ClassVar[str] = "tts"
     summary: ClassVar[str] = "IVR call with TTS variables (§18 IVR_TTS_CALL)"
+    label: ClassVar[str] = "语音通知 / 满意度回访 (TTS)"
     options: ClassVar[type[KindOptions]] = TtsOptions
     required_capabilities: ClassVar[frozenset[type]] = frozenset({TtsCalls, TtsResults, LoadMonitor})
 
