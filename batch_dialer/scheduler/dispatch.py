@@ -242,7 +242,10 @@ class Dispatcher:
         """With several campaigns on one centre, each also stays under its own --channels; a campaign
         its kind paces by agents also stays under the agents' room (free agents + calls ahead)."""
         kind = kind_named(campaign.kind)
-        by_agents = kind.pacing(campaign) is Pacing.AGENTS
+        pacing = kind.pacing(campaign)
+        if pacing is Pacing.PEOPLE:
+            return 0  # people start these calls; the pacer never claims them
+        by_agents = pacing is Pacing.AGENTS
         if running == 1 and not by_agents:
             return campaign.channels
         with self.engine.connect() as conn:

@@ -4,6 +4,12 @@ A kind says what options it takes (a pydantic model: the CLI flags and web form 
 its fields), what the centre must be able to do (capability protocols), what paces it (trunk channels or
 agents), how one attempt is submitted, how an earlier submission is found at the centre before a
 resubmission, and how the centre's results become outcomes.
+
+Designed for the kinds that come next: a ``callback`` kind (800ing) is paced by agents
+(``Pacing.AGENTS`` + ``agent_room`` from free agent accounts, under ``--channels``) and learns results
+from push events — its ``read_results`` answers PENDING until an event handler has recorded the outcome
+through the ledger; a ``preview`` kind (CTI phone bar) is ``Pacing.PEOPLE`` and its results are the
+agents' dispositions.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class Pacing(StrEnum):
 
     TRUNK = "trunk"  # free trunk channels (the centre's monitor) and --channels
     AGENTS = "agents"  # free agents (plus any calls the centre may place ahead of them)
+    PEOPLE = "people"  # a person starts each call (preview dialling): the pacer claims nothing itself
 
 
 class ReadingStatus(StrEnum):
