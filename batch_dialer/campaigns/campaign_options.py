@@ -48,6 +48,7 @@ __all__ = [
     "CampaignOptions",
     "CampaignOptionsError",
     "contact_fields",
+    "kind_option_fields",
     "option_fields",
     "render_tts",
     "template_placeholders",
@@ -304,19 +305,22 @@ class CampaignOptions(BaseModel):
 _COMMON = frozenset(CampaignOptions.model_fields) - {"settings"}
 
 
-def option_fields() -> dict[str, FieldInfo]:
-    """Every option by field name: the common ones, then each kind's (a field shared by kinds once),
-    with help texts naming the kinds that take a kind's option. The CLI and the web form use this."""
-    fields = {name: info for name, info in CampaignOptions.model_fields.items() if name != "settings"}
-    users: dict[str, list[str]] = {}
-    kind_fields: dict[str, FieldInfo] = {}
+def kind_option_fields() -> dict[str, tuple[FieldInfo, list[str]]]:
+    """Each kind's own options by field name (a field several kinds take once), with those kinds."""
+    out: dict[str, tuple[FieldInfo, list[str]]] = {}
     for kind in KINDS.values():
         for name, info in kind.options.model_fields.items():
-            users.setdefault(name, []).append(kind.name)
-            kind_fields.setdefault(name, info)
-    for name, info in kind_fields.items():
+            out.setdefault(name, (info, []))[1].append(kind.name)
+    return out
+
+
+def option_fields() -> dict[str, FieldInfo]:
+    """Every option by field name: the common ones, then the kinds' own, whose help texts name the
+    kinds that take them. The CLI derives its flags from this."""
+    fields = {name: info for name, info in CampaignOptions.model_fields.items() if name != "settings"}
+    for name, (info, users) in kind_option_fields().items():
         copy = FieldInfo.merge_field_infos(info)
-        copy.description = f"{'/'.join(users[name])}: {info.description or ''}".strip()
+        copy.description = f"{'/'.join(users)}: {info.description or ''}".strip()
         fields[name] = copy
     return fields
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import httpx
 from sqlalchemy import Engine
 
-from batch_dialer.callcenter import connect
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.callcenter.capabilities import CentreAdapter
 from batch_dialer.callcenter.connect import open_adapter
@@ -24,11 +23,12 @@ def open_engine(settings: Settings) -> Engine:
 
 
 def open_centre(settings: Settings) -> CallCenter:
-    timeout = httpx.Timeout(settings.http_timeout, connect=settings.http_connect_timeout)
-    try:
-        return connect(settings.callcenter_url, settings.password(), settings.callcenter_tz, timeout)
-    except ValueError as exc:
-        raise UserError(f"configuration: DIALER_CALLCENTER_URL: {exc}") from None
+    """The configured centre when commands need the whole Guoxin HTTP surface (`dialer centre …`)."""
+    adapter = open_adapter_for(settings)
+    if not isinstance(adapter, CallCenter):
+        adapter.close()
+        raise UserError("configuration: DIALER_CALLCENTER_URL: this command needs a Guoxin-style centre")
+    return adapter
 
 
 def open_adapter_for(settings: Settings) -> CentreAdapter:

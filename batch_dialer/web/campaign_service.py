@@ -17,6 +17,7 @@ from batch_dialer.campaigns.campaign_options import (
     CampaignOptions,
     CampaignOptionsError,
     contact_fields,
+    kind_option_fields,
     option_fields,
     render_tts,
 )
@@ -69,14 +70,8 @@ def _form_value(name: str, info: FieldInfo, raw: str, form: Mapping[str, Any]) -
 def kind_form_fields() -> list[dict[str, Any]]:
     """The kinds' own form fields, derived from their options models: name, label, the kinds that
     show it, and the widget (select for a choice, textarea for lists and pairs, else an input)."""
-    users: dict[str, list[str]] = {}
-    infos: dict[str, FieldInfo] = {}
-    for kind in KINDS.values():
-        for name, info in kind.options.model_fields.items():
-            users.setdefault(name, []).append(kind.name)
-            infos.setdefault(name, info)
     fields = []
-    for name, info in infos.items():
+    for name, (info, users) in kind_option_fields().items():
         shape = info.annotation
         choices = [str(c) for c in get_args(shape)] if get_origin(shape) is Literal else []
         widget = "select" if choices else "textarea" if get_origin(shape) in (list, dict) else "input"
@@ -85,7 +80,7 @@ def kind_form_fields() -> list[dict[str, Any]]:
             {
                 "name": name,
                 "label": info.title or name,
-                "kinds": " ".join(users[name]),
+                "kinds": " ".join(users),
                 "widget": widget,
                 "choices": choices,
                 "numeric": numeric,

@@ -62,7 +62,11 @@ def place(runtime: Runtime, attempt_id: int) -> str:
         return "skipped"
     kind = kind_named(job.campaign.kind)
     if job.resubmission:
-        earlier = kind.find_at_centre(runtime, job)
+        try:
+            earlier = kind.find_at_centre(runtime, job)
+        except CallCenterError:
+            _expire_lease(runtime, attempt_id, now)  # the message's retry asks again at once
+            raise
         if earlier is not None:
             return _placed(runtime, job, now, earlier.centre_ref)
     refusal = _dial_time_refusal(runtime, job, now)
