@@ -22,6 +22,7 @@ import zeep.helpers
 from zeep.proxy import ServiceProxy
 from zeep.transports import Transport
 
+from batch_dialer.callcenter.capabilities import TimedTtsCalls
 from batch_dialer.callcenter.errors import (
     BadParameters,
     CallCenterError,
@@ -68,7 +69,7 @@ def soap_service(name: str, base_url: str, timeout: float, operation_timeout: fl
     return entry[1]
 
 
-class GuoxinSoap:
+class GuoxinSoap(TimedTtsCalls):
     """Typed calls to the three SOAP services; failures become ``CallCenterError`` subclasses."""
 
     def __init__(

@@ -277,10 +277,8 @@ class TextToCallState(StrEnum):
     CONFIRM = "CONFIRM"
     RING_TIME_OUT = "RING_TIME_OUT"
     CALL_FAILED = "CALL_FAILED"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (TextToCallState.CONFIRM, TextToCallState.RING_TIME_OUT, TextToCallState.CALL_FAILED)
+    # Whether a state ends a call is the soap_tts kind's decision (a RING_TIME_OUT between the centre's
+    # own tries does not): see campaigns/kinds/soap_tts.py.
 
 
 class Click2CallState(IntEnum):

@@ -22,6 +22,8 @@ from batch_dialer.callcenter import (
 )
 from batch_dialer.callcenter.guoxin_soap import soap_service
 from batch_dialer.callcenter.simulator import CallKind, ManualClock, RunningSimulator, plan_call
+from batch_dialer.campaigns.kinds.base import ReadingStatus
+from batch_dialer.campaigns.kinds.soap_tts import reading_of_timed_call
 from tests.callcenter.sim_numbers import number_with
 from tests.simulator_fixtures import sim_factory
 
@@ -93,7 +95,7 @@ def test_timed_calls_wait_then_end_in_their_states(stepped: tuple[ManualClock, G
     assert final[ids["empty"]].state is TextToCallState.CALL_FAILED
     assert final[ids["lost"]].state is TextToCallState.RING_TIME_OUT
     assert final[ids["lost"]].calltime == 3
-    assert all(t.state.is_final for t in final.values() if t.state is not None)
+    assert all(reading_of_timed_call(t).status is ReadingStatus.FINAL for t in final.values())
 
 
 def test_remove_and_modify_a_waiting_call(stepped: tuple[ManualClock, GuoxinSoap]) -> None:

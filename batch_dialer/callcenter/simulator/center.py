@@ -195,7 +195,7 @@ class SimCenter:
             if not self._pwd_ok(callee, code, pwd):
                 self.counters["denied_401"] += 1
                 return 401
-            if call_id in self._captcha:
+            if call_id in self._captcha and self._config.captcha_483:
                 self.counters["duplicates_483"] += 1
                 return 483
             engine = self._engine
