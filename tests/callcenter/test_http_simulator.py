@@ -24,6 +24,7 @@ from batch_dialer.callcenter import (
     OpportunityRecord,
     PaymentRequired,
 )
+from batch_dialer.callcenter.guoxin_options import GuoxinOptions
 from batch_dialer.callcenter.simulator import CallKind, ManualClock, RunningSimulator
 from tests.callcenter.sim_numbers import number_with
 from tests.simulator_fixtures import sim_factory
@@ -46,13 +47,15 @@ def clock() -> ManualClock:
 
 
 def adapter(
-    sim: RunningSimulator, clock: ManualClock | None = None, password: str | None = None
+    sim: RunningSimulator, clock: ManualClock | None = None, password: str | None = None, tts_pwd: bool = True
 ) -> GuoxinHttp:
+    """Signs IVR_TTS_CALL too (DIALER_GUOXIN_TTS_PWD=1), so the simulator's pwd check is exercised."""
     now: Callable[[], datetime] | None = None
     if clock is not None:
         manual = clock
         now = lambda: datetime.fromtimestamp(manual.now(), UTC)  # noqa: E731
-    return GuoxinHttp(sim.base_url, password=password, timeout=5.0, clock=now)
+    options = GuoxinOptions(tts_pwd=tts_pwd)
+    return GuoxinHttp(sim.base_url, password=password, timeout=5.0, clock=now, options=options)
 
 
 @pytest.fixture
@@ -152,6 +155,9 @@ def test_password_refused_and_secrets_kept_out(sim_factory: Factory, clock: Manu
         for secret in ("wrong-password", PASSWORD, number, "pwd"):
             assert secret not in text
     assert sim.center.truth()["accepted"] == 0
+    with adapter(sim, clock, None, tts_pwd=False) as unsigned:  # the default: §18 has no pwd
+        unsigned.submit_tts_call("t-2", number, TONE, {})
+    assert sim.center.truth()["accepted"] == 1
 
 
 def test_password_with_the_real_clock(sim_factory: Factory) -> None:
