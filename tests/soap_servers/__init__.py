@@ -7,7 +7,16 @@ from tests.soap_servers.text_to_call_server import (
     XFIRE,
     RunningSoapServer,
     SoapStyle,
+    answer_on_try,
     running_soap_server,
 )
 
-__all__ = ["CXF", "PACKAGED_LIKE", "XFIRE", "RunningSoapServer", "SoapStyle", "running_soap_server"]
+__all__ = [
+    "CXF",
+    "PACKAGED_LIKE",
+    "XFIRE",
+    "RunningSoapServer",
+    "SoapStyle",
+    "answer_on_try",
+    "running_soap_server",
+]
