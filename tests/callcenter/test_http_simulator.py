@@ -268,15 +268,19 @@ def test_call_log(sim_factory: Factory, clock: ManualClock) -> None:
         cc.submit_tts_call("t-busy", busy, TONE, {})
         clock.advance(600)
         rows = cc.call_log_query(CENTRE_DAY, CENTRE_DAY)
-        by_token = {row.clickcallid: row for row in rows}
-        assert set(by_token) == {"t-answer", "t-busy"}
-        row = by_token["t-answer"]
-        assert (row.callee, row.estimate, row.duration) == (answered, plan.keys, plan.talk_s)
+        by_callee = {row.callee: row for row in rows}  # §21: our calls are found by callee and time
+        assert set(by_callee) == {answered, busy} and {r.clickcallid for r in rows} == {""}
+        row = by_callee[answered]
+        assert (row.estimate, row.duration, row.state) == (None, plan.talk_s, "STATE_RECEIVED")
         assert abs(row.begin_time - datetime.fromtimestamp(T0, UTC)) < timedelta(seconds=60)
-        assert by_token["t-busy"].estimate is None
+        assert by_callee[busy].state == "STATE_FAILED"
         assert cc.call_log_by_callid(row.callid) == row
-        assert [r.clickcallid for r in cc.call_log_query(CENTRE_DAY, CENTRE_DAY, telnum=busy)] == ["t-busy"]
-        assert cc.call_log_query(CENTRE_DAY, CENTRE_DAY, max_results=1, first=1)[0].id != rows[0].id
+        assert [r.callee for r in cc.call_log_query(CENTRE_DAY, CENTRE_DAY, telnum=busy)] == [busy]
+        # §21 first is a start id ("查询起始 id"): the page from the second row's id starts there
+        second = sorted(r.id for r in rows)[1]
+        assert [r.id for r in cc.call_log_query(CENTRE_DAY, CENTRE_DAY, max_results=5, first=second)] == [
+            second
+        ]
         assert cc.call_log_query(CENTRE_DAY + timedelta(days=1), CENTRE_DAY + timedelta(days=1)) == []
 
 

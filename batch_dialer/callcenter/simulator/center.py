@@ -261,6 +261,7 @@ class SimCenter:
                 end_inclusive=end_inclusive,
                 telnum=telnum,
                 direction=direction,
+                first_is_id=not soap,
             )
             return [r.as_soap() if soap else r.as_json(self.tz) for r in rows]
 
