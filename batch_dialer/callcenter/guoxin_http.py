@@ -178,7 +178,7 @@ class GuoxinHttp(CallCenter):
             raise ValueError(f"IVR variables must be named tts<something>, got {bad!r}")
         params: dict[str, str] = {"token": token, "callee": callee, "toneid": str(toneid)}
         params.update(tts)
-        if self.options.tts_pwd:  # §18 lists no pwd: only for a centre known to want one (contract)
+        if self.options.tts_pwd:  # §18 lists no pwd: only for a centre known to want one
             params["pwd"] = self._pwd(callee, "")
         params["opt"] = "IVR_TTS_CALL"
         log.debug("IVR_TTS_CALL token=%s callee=%s toneid=%s", token, mask_phone(callee), toneid)
