@@ -14,6 +14,8 @@ __all__ = [
     "CAPTCHA_URL",
     "CONTACTS_DATA",
     "CONTACTS_DATA_AS_PRINTED",
+    "EXTNUM_STATE_EXAMPLE",
+    "EXTNUM_STATE_URL",
     "IVR_RESULT_EXAMPLE",
     "IVR_TTS_CALL_URL",
     "MONITOR_EXAMPLE",
@@ -31,6 +33,15 @@ CAPTCHA_URL = (
 # §3 "呼叫结果查询 URL" answers: "0: 正在排队等待呼叫 … 6: 关机, 不在服务区, 404: id 不存在"
 CAPTCHA_RESULT_STATES = {0: "QUEUED", 1: "ANSWERED", 2: "FAILED", 3: "EMPTY_NUMBER", 4: "CALLING", 5: "BUSY",
                          6: "POWER_OFF", 404: "NOT_FOUND"}  # fmt: skip
+
+# §14 "外呼接口完整 URL" and "查询返回实例"
+EXTNUM_STATE_URL = "http://127.0.0.1:12121/bridge/jsoncfg?opt=EXTNUM_STATE"
+EXTNUM_STATE_EXAMPLE = (
+    '[{"telNum":"801","userName":"李阳","telRegState":1,"phoneType":"NewRockTech-MX8-v1.9.82.333/UA",'
+    '"state":"ONLINE","presence":"online","missingCallCount":0}, {"telNum":"802","userName":"张霞",'
+    '"telRegState":1,"phoneType":"NewRockTech-MX8-v1.9.82.333/UA","remoteNum":"1322784XXXX",'
+    '"state":"BUSY_OUTGOING","presence":"online","missingCallCount":0}]'
+)
 
 # §18 "完整 URL"
 IVR_TTS_CALL_URL = (

@@ -29,6 +29,8 @@ from tests.conformance.document_examples import (
     CAPTCHA_RESULT_STATES,
     CAPTCHA_URL,
     CONTACTS_DATA,
+    EXTNUM_STATE_EXAMPLE,
+    EXTNUM_STATE_URL,
     IVR_RESULT_EXAMPLE,
     IVR_TTS_CALL_URL,
     MONITOR_EXAMPLE,
@@ -152,3 +154,22 @@ def test_packaged_texttocal_has_table_6_1s_fields() -> None:
     fields = {e.get("name"): e.get("type") for e in texttocal.iter(f"{xsd}element")}
     assert list(fields) == TEXTTOCAL_FIELDS
     assert fields["linkkey"] == fields["id"] == fields["calltime"] == "xsd:int"  # "linkkey Integer"
+
+
+def test_agent_states_example_parses() -> None:
+    centre = Recorder(body=EXTNUM_STATE_EXAMPLE)
+    with centre.adapter() as cc:
+        free, talking = cc.agent_states()
+    request = centre.requests[0].url
+    assert (request.path, list(request.params.multi_items())) == (
+        "/bridge/jsoncfg",
+        query_of(EXTNUM_STATE_URL),
+    )
+    assert (free.tel_num, free.user_name, free.registered, free.state, free.remote_num) == (
+        "801",
+        "李阳",
+        True,
+        "ONLINE",
+        None,  # "remoteNum 可选，没有通话时该字段不存在"
+    )
+    assert (talking.state, talking.presence, talking.remote_num) == ("BUSY_OUTGOING", "online", "1322784XXXX")

@@ -20,6 +20,8 @@ from tests.conformance.document_examples import (
     CAPTCHA_URL,
     CONTACTS_DATA,
     CONTACTS_DATA_AS_PRINTED,
+    EXTNUM_STATE_EXAMPLE,
+    EXTNUM_STATE_URL,
     IVR_TTS_CALL_URL,
     MONITOR_EXAMPLE,
     MONITOR_URL,
@@ -115,3 +117,10 @@ def test_tone_files_in_the_examples_shape(centre: httpx.Client) -> None:
     served = centre.get("/bridge/ToneFileSvlt", params={"opt": "query"}).json()
     example = json.loads(TONE_FILES_EXAMPLE)
     assert served and all(set(tone) == set(example[0]) for tone in served)  # id, titel, path, des
+
+
+def test_agent_states_in_the_examples_shape(centre: httpx.Client) -> None:
+    agents = get(centre, EXTNUM_STATE_URL).json()
+    example = json.loads(EXTNUM_STATE_EXAMPLE)
+    assert agents and all(set(a) - {"remoteNum"} == set(example[0]) for a in agents)
+    assert all(a["telRegState"] in (0, 1) for a in agents)  # "0: 未注册 1: 已注册"
