@@ -92,7 +92,7 @@ def test_timed_calls_wait_then_end_in_their_states(stepped: tuple[ManualClock, G
     assert final[ids["answered"]].state is TextToCallState.CONFIRM
     assert final[ids["answered"]].playingtime == plan.talk_s
     assert final[ids["empty"]].state is TextToCallState.CALL_FAILED
-    assert final[ids["lost"]].state is TextToCallState.RING_TIME_OUT
+    assert final[ids["lost"]].state is TextToCallState.CALL_FAILED  # "CALL_FAILED: 尝试 3 次失败"
     assert final[ids["lost"]].calltime == 3
     assert all(t.state.is_final for t in final.values() if t.state is not None)
 
