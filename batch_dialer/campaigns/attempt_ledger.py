@@ -319,6 +319,7 @@ def finish_attempt(
                 keys=keys or None,
                 finished_at=now,
                 next_poll_at=None,
+                code=None,  # a captcha code is kept only while the call may still need it
             )
             .returning(_attempt.c.task_id, _attempt.c.campaign_id, _attempt.c.answered_at)
         ).first()

@@ -34,6 +34,7 @@ from batch_dialer.web import (
     pages_campaigns,
     pages_imports,
     pages_reports,
+    pages_users,
 )
 from batch_dialer.web.app_state import WebState
 from batch_dialer.web.auth import SignInRequired, identify
@@ -104,6 +105,7 @@ def create_app(
         pages_imports,
         pages_campaigns,
         pages_reports,
+        pages_users,
         api_imports,
         api_campaigns,
         api_reports,

@@ -20,6 +20,7 @@ from batch_dialer.campaigns.campaign_options import (
 )
 from batch_dialer.campaigns.forecast import SIMULATOR_MIX, Forecast, forecast, last_campaign_mix
 from batch_dialer.campaigns.models import CallTask, Campaign, Contact, DoNotCall, Opportunity, table_of
+from batch_dialer.campaigns.report_folder import confined_report_dir
 from batch_dialer.campaigns.retry_schedule import RetrySchedule
 
 __all__ = [
@@ -119,6 +120,7 @@ def build_options(engine: Engine, values: Mapping[str, Any]) -> CampaignOptions:
 
 def create_campaign(engine: Engine, options: CampaignOptions, ivr_max_seconds: int = 180) -> int:
     """Insert as the CLI does: draft, or scheduled when a start time or cron is given."""
+    confined_report_dir(options.report_dir)  # ReportFolderError (a CampaignOptionsError) outside the base
     columns = options.to_campaign_columns()
     columns["status"] = "scheduled" if (options.start or options.cron) else "draft"
     columns["ivr_max_seconds"] = max(1, ivr_max_seconds)
