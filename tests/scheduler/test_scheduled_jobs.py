@@ -36,7 +36,7 @@ def test_cron_campaign_runs_nightly_and_waits_between_runs(sqlite_engine: Engine
     assert job is not None
     assert str(job.trigger.fields[4]) == "mon-fri"  # weekday names, in the campaign's zone
     assert str(job.trigger.timezone) == "Asia/Shanghai"
-    service.leader.set()
+    service._renew_lease()  # takes the (database) lease: this scheduler is active
     job.func()  # 19:00 arrives
     progress = campaign_progress(sqlite_engine, cid)
     assert progress["status"] == "running" and progress["tasks"] == 3
@@ -66,7 +66,7 @@ def test_report_cron_exports_into_report_dir(
     service.sync_jobs()
     job = service._scheduler.get_job(f"report-{cid}")
     assert job is not None
-    service.leader.set()
+    service._renew_lease()  # takes the (database) lease: this scheduler is active
     job.func()
     written = sorted(p.suffix for p in out.iterdir())
     assert written == [".html", ".xlsx"]
