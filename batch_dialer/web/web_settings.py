@@ -36,7 +36,7 @@ class WebSettings(BaseSettings):
     )
     login_ip_window_minutes: float = Field(default=5, gt=0, description="the per-address window")
     password_check_threads: int = Field(
-        default=2, ge=1, description="threads for scrypt checks (sign-ins never starve other requests)"
+        default=1, ge=1, description="threads for scrypt checks (sign-ins never starve other requests)"
     )
     preview_ttl_hours: float = Field(
         default=24, gt=0, description="an upload neither confirmed nor discarded is removed after this"
