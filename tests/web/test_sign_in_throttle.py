@@ -87,9 +87,7 @@ def _error_text(response: httpx.Response) -> str:
     return found.group(1) if found else ""
 
 
-def test_lock_out_does_not_reveal_which_names_exist(
-    serve: Callable[..., str], clock: ManualClock
-) -> None:
+def test_lock_out_does_not_reveal_which_names_exist(serve: Callable[..., str], clock: ManualClock) -> None:
     url = serve(clock=clock, lockout_failures=3)
 
     def attempts(name: str) -> tuple[list[tuple[int, str]], list[float]]:
