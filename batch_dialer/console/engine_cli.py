@@ -78,6 +78,7 @@ def scheduler(
         lease,
         Intervals(pace=settings.pacer_interval, polls=min(1.0, settings.poll_interval)),
         report_job=report_exporter(engine, centre if isinstance(centre, CallCenter) else None),
+        request_timeout_s=settings.http_timeout + settings.http_connect_timeout,
     )
     service.start()
     typer.echo(f"scheduler {lease.holder} running (stand-by until it holds the lease)")
