@@ -17,6 +17,7 @@ from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.errors import EXIT_FAILURE, UserError
 from batch_dialer.importers import REASONS, ImportRefused, ImportResult, PreparedImport, prepare_import
 from batch_dialer.importers.header_mapping import parse_map_options
+from batch_dialer.importers.read_limits import ReadLimitsError
 
 __all__ = ["import_command", "register"]
 
@@ -64,7 +65,7 @@ def import_command(
     settings = load_settings()
     try:
         prepared = prepare_import(file, sheet=sheet, mapping=overrides)
-    except ImportRefused as exc:
+    except (ImportRefused, ReadLimitsError) as exc:
         raise UserError(str(exc)) from None
     engine = open_database(settings.database_url)
     try:
