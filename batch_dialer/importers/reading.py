@@ -23,6 +23,7 @@ from batch_dialer.importers.errors import ImportRefused
 from batch_dialer.importers.formats import FileFormat
 from batch_dialer.importers.header_mapping import ColumnMap, find_header_row, map_columns
 from batch_dialer.importers.isolated_reading import read_isolated
+from batch_dialer.importers.line_lengths import MAX_LINE_BYTES, find_long_line
 from batch_dialer.importers.read_limits import ReadLimits
 from batch_dialer.importers.sheet_loading import HEADER_SEARCH_ROWS, NO_PHONE, load_table
 
@@ -121,10 +122,17 @@ def _frame_chunks(reader: TableReader, body: pd.DataFrame, chunk_rows: int) -> C
 
 def _open_csv(path: Path, fmt: FileFormat, overrides: Mapping[str, str], chunk_rows: int) -> TableReader:
     encoding, delimiter = fmt.encoding or "utf-8", fmt.delimiter or ","
+    long_line = find_long_line(path)
+    if long_line is not None:
+        raise ImportRefused(
+            path,
+            f"line {long_line} is longer than {MAX_LINE_BYTES:,} bytes: no contact row is that long "
+            "(is a quote never closed, or is this not a list?)",
+        )
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         head_text = handle.read(_CSV_HEAD_CHARS)
         complete = not handle.read(1)
-    records, line_after = _head_records(head_text, delimiter, complete)
+    records, line_after = _head_records(path, head_text, delimiter, complete)
     if not any(any(cell.strip() for cell in record) for record in records):
         raise ImportRefused(path, "the file is empty (only blank lines)")
     found = find_header_row(records[:HEADER_SEARCH_ROWS], overrides)
@@ -177,7 +185,7 @@ def _open_csv(path: Path, fmt: FileFormat, overrides: Mapping[str, str], chunk_r
     return reader
 
 
-def _head_records(text: str, delimiter: str, complete: bool) -> tuple[list[list[str]], list[int]]:
+def _head_records(path: Path, text: str, delimiter: str, complete: bool) -> tuple[list[list[str]], list[int]]:
     """Records of the head and, for each, how many physical lines end with it."""
     records: list[list[str]] = []
     line_after: list[int] = []
@@ -189,8 +197,11 @@ def _head_records(text: str, delimiter: str, complete: bool) -> tuple[list[list[
             line_after.append(reader.line_num)
             if len(records) >= 1000:
                 break
-    except csv.Error:
-        pass
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # a quoted field running over many lines
+            raise ImportRefused(
+                path, f"line {reader.line_num}: a field longer than {csv.field_size_limit():,} characters"
+            ) from None
     if not complete and len(records) > 1 and len(records) < 1000:
         records, line_after = records[:-1], line_after[:-1]  # the head may end inside a record
     return records, line_after
@@ -221,7 +232,11 @@ def _fill_malformed_values(path: Path, encoding: str, delimiter: str, rows: list
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         for number, line in enumerate(handle, start=1):
             if number in wanted:
-                values = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+                text = line.rstrip("\r\n")
+                try:
+                    values = next(csv.reader([text], delimiter=delimiter), [])
+                except csv.Error:  # e.g. a quote opened on this line: keep the raw pieces
+                    values = text.split(delimiter)
                 i = wanted[number]
                 rows[i] = MalformedRow(number, values, rows[i].detail)
             if number >= last:

@@ -18,6 +18,7 @@ from batch_dialer.importers.formats import FileFormat
 from batch_dialer.importers.header_mapping import find_header_row
 from batch_dialer.importers.read_limits import ReadLimits
 from batch_dialer.importers.sheet_extent import check_extent, workbook_extents
+from batch_dialer.importers.xls_extent import xls_extents
 
 __all__ = ["HEADER_SEARCH_ROWS", "NO_PHONE", "LoadedTable", "load_table"]
 
@@ -89,7 +90,9 @@ def _wanted(
 
 
 def _workbook_sheets(path: Path, fmt: FileFormat, limits: ReadLimits) -> Iterator[tuple[str, Loader]]:
-    extents = {extent.name: extent for extent in workbook_extents(path, fmt.kind)}
+    # Every sheet before opening: calamine reads all sheets of an ODS file as it opens it.
+    for extent in xls_extents(path) if fmt.kind == "xls" else workbook_extents(path, fmt.kind):
+        check_extent(path, extent, limits)
     try:
         book = pd.ExcelFile(path, engine="calamine")
         names = [str(name) for name in book.sheet_names]
@@ -98,9 +101,6 @@ def _workbook_sheets(path: Path, fmt: FileFormat, limits: ReadLimits) -> Iterato
 
     def loader(name: str) -> Loader:
         def load() -> tuple[str, pd.DataFrame]:
-            extent = extents.get(name)
-            if extent is not None:
-                check_extent(path, extent, limits)
             try:
                 frame = pd.read_excel(
                     book, sheet_name=name, header=None, dtype=str, keep_default_na=False, na_filter=False
