@@ -93,7 +93,9 @@ def _open_loaded(
     chunk_rows: int,
     limits: ReadLimits,
 ) -> TableReader:
-    loaded, peak = read_isolated(path, limits, load_table, path, fmt, sheet, dict(overrides), limits)
+    # absolute: the forkserver's working directory is the one it started in, not necessarily ours
+    absolute = path.absolute()
+    loaded, peak = read_isolated(path, limits, load_table, absolute, fmt, sheet, dict(overrides), limits)
     frame = loaded.frame
     found = loaded.header_index
     columns = _map(path, frame.iloc[found].tolist(), overrides, frame.shape[1])

@@ -177,6 +177,8 @@ def _parsed_html_tables(
                 rows, pending, width = stack[-1]
                 cells = _row_cells(element, pending, limits)
                 element.clear()
+                while element.getprevious() is not None:  # finished rows: keep the tree small
+                    del element.getparent()[0]
                 rows.append(cells)
                 width[0] = max(width[0], len(cells))
                 total += width[0]
