@@ -185,8 +185,11 @@ def test_long_line_finder(tmp_path: Path) -> None:
     assert find_long_line(path, limit=200) is None
     path.write_bytes(b"a,b\r" * 100_000)  # old Mac line ends: short lines, not one long one
     assert find_long_line(path, limit=100) is None
-    path.write_bytes(b"a\n" + b"y" * (3 << 20))  # a line across several read blocks
+    path.write_bytes(b"a\n" + b"y" * (3 << 20))  # the last line, without an end
     assert find_long_line(path, limit=1 << 20) == 2
+    path.write_bytes(b"a\n" * 3 + b"y" * (9 << 20) + b"\nb\n")  # a line across several read blocks
+    assert find_long_line(path, limit=1 << 20) == 4
+    assert find_long_line(path, limit=10 << 20) is None
 
 
 def test_limits_from_the_environment() -> None:
