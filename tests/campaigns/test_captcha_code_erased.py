@@ -1,5 +1,5 @@
 """Captcha codes are kept only while the call may still need them: stored for the placement, erased
-in the same update that makes the attempt final (or unknown)."""
+in the same update that ends the attempt (final, unknown, rejected or abandoned)."""
 
 from __future__ import annotations
 
@@ -41,5 +41,5 @@ def test_codes_are_stored_while_calls_run_and_erased_when_final(sqlite_engine: E
     assert seen_in_flight, "no code was ever stored for a placed call"
     with sqlite_engine.connect() as conn:
         rows = conn.execute(select(_attempt.c.state, _attempt.c.code)).all()
-    final = [r for r in rows if r.state in ("final", "unknown")]
-    assert final and all(r.code is None for r in final), "a final attempt still holds its captcha code"
+    ended = [r for r in rows if r.state in ("final", "unknown", "abandoned")]
+    assert ended and all(r.code is None for r in ended), "an ended attempt still holds its captcha code"
