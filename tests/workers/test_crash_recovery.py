@@ -144,7 +144,9 @@ def test_active_scheduler_killed_standby_takes_over(
         try:
             procs.spawn("worker", "--threads", "8")
             first, second = procs.spawn("scheduler"), procs.spawn("scheduler")
-            wait_for(lambda: client.get(lease_key) is not None, 30, "a scheduler to take the lease")
+            wait_for(
+                lambda: client.get(lease_key) is not None, 90, "a scheduler to take the lease"
+            )  # process start-up
             start(engine, campaign_id, datetime.now(UTC))
             wait_for(lambda: campaign_progress(engine, campaign_id)["attempts"] >= 30, 90, "30 placed calls")
             holder = client.get(lease_key).decode()  # type: ignore[union-attr]
