@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import logging
 
-__all__ = ["LOG_FORMAT", "configure_logging", "effective_level"]
+__all__ = ["CHATTY_LOGGERS", "LOG_FORMAT", "configure_logging", "effective_level"]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+#: Libraries that log every run of a job (the pacer ticks ten times a second): heard from at WARNING
+#: unless DEBUG is asked for, so INFO stays readable and cheap.
+CHATTY_LOGGERS = ("apscheduler",)
 
 
 def effective_level(configured: str | None, default: str) -> str:
@@ -23,4 +27,11 @@ def configure_logging(configured: str | None, default: str = "WARNING") -> str:
     level = effective_level(configured, default)
     logging.basicConfig(level=level, format=LOG_FORMAT, force=True)
     logging.getLogger("batch_dialer").setLevel(level)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(level if level == "DEBUG" else max(logging.WARNING, _number(level)))
     return level
+
+
+def _number(level: str) -> int:
+    value = logging.getLevelName(level)
+    return value if isinstance(value, int) else logging.WARNING

@@ -157,3 +157,25 @@ def test_web_follows_the_level(level: str | None, tmp_path: Path) -> None:
             web.until("stdout", r'"GET /login HTTP/1\.1" 200')  # uvicorn's access log is on stdout
     if level is None:
         assert not any("GET /login" in line for line in web.stdout + web.stderr), web.stdout
+
+
+@pytest.mark.parametrize(
+    ("configured", "expected"), [("INFO", "WARNING"), ("DEBUG", "DEBUG"), ("ERROR", "ERROR")]
+)
+def test_job_runs_are_not_logged_at_info(configured: str, expected: str) -> None:
+    """APScheduler logs every run of the 0.1 s pacer job at INFO: heard from only at WARNING or DEBUG."""
+    import logging
+
+    from batch_dialer.console.log_setup import configure_logging
+
+    try:
+        configure_logging(configured)
+        assert logging.getLevelName(
+            logging.getLogger("apscheduler.executors.default").getEffectiveLevel()
+        ) == (expected)
+        assert (
+            logging.getLevelName(logging.getLogger("batch_dialer.scheduler").getEffectiveLevel())
+            == configured
+        )
+    finally:
+        configure_logging(None)
