@@ -224,7 +224,13 @@ def release_attempt(
             attempt_id,
             [AttemptState.QUEUED, AttemptState.SUBMITTING],
             AttemptState.ABANDONED,
-            {"finished_at": now, "centre_state": code, "error": reason[:500], "lease_until": None, "code": None},
+            {
+                "finished_at": now,
+                "centre_state": code,
+                "error": reason[:500],
+                "lease_until": None,
+                "code": None,
+            },
         )
         if moved is None:
             return False
