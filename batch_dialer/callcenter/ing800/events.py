@@ -153,8 +153,12 @@ class CdrPush:
         return self.type is PushType.HANGUP and self.memo is not None
 
     def dedup_key(self) -> str:
-        """Same call, same type → same key, so a re-sent push (push_send, retries) is counted once."""
-        ident = self.cdr_id or self.paramvalue or self.phone or "-"
+        """Same call, same type → same key, so a re-sent push (push_send, retries) is counted once.
+
+        Our token (paramvalue) names the call first: it is in every push, while ``cdrId`` is only in
+        the memo that comes at hang-up.
+        """
+        ident = self.paramvalue or self.cdr_id or self.phone or "-"
         return f"cdr:{ident}:{int(self.type)}"
 
 
