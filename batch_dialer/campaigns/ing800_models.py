@@ -35,7 +35,7 @@ class Ing800Push(SQLModel, table=True):
     paramvalue: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
     phone: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     extension: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
-    keys: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    ivr_keys: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     talk_seconds: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     outcome: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     hangup_reason: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))

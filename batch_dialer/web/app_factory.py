@@ -35,6 +35,7 @@ from batch_dialer.web import (
 from batch_dialer.web.app_state import WebState
 from batch_dialer.web.auth import SignInRequired, identify
 from batch_dialer.web.channel_monitor import ChannelMonitor
+from batch_dialer.web.hooks_800ing import HookState, build_hooks_router
 from batch_dialer.web.import_jobs import ImportJobs
 from batch_dialer.web.templating import make_templates
 from batch_dialer.web.web_settings import WebSettings
@@ -94,6 +95,7 @@ def create_app(
         api_reports,
     ):
         app.include_router(module.router)
+    app.include_router(build_hooks_router(HookState.from_settings(engine)))  # 800ing: secret in the path
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _: SignInRequired) -> Response:

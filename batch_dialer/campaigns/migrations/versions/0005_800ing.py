@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("paramvalue", sa.String(length=64), nullable=True),
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("extension", sa.String(length=32), nullable=True),
-        sa.Column("keys", sa.String(length=64), nullable=True),
+        sa.Column("ivr_keys", sa.String(length=64), nullable=True),
         sa.Column("talk_seconds", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=True),
         sa.Column("hangup_reason", sa.String(length=200), nullable=True),
