@@ -95,11 +95,20 @@ def load_key(database_url: str, *, create: bool, settings: VaultSettings | None 
 
 
 class AccountVault:
-    """Add, list, remove and open agent accounts; only :meth:`account` ever decrypts."""
+    """Add, list, remove and open agent accounts; only :meth:`account` ever decrypts.
 
-    def __init__(self, engine: Engine, key: bytes) -> None:
+    ``key`` may be None for listing and removing, which never touch a secret.
+    """
+
+    def __init__(self, engine: Engine, key: bytes | None) -> None:
         self._engine = engine
-        self._fernet = Fernet(key)
+        self._key = Fernet(key) if key is not None else None
+
+    @property
+    def _fernet(self) -> Fernet:
+        if self._key is None:
+            raise VaultError("no key given: DIALER_SECRET_KEY or the key file is needed for secrets")
+        return self._key
 
     def add(self, extension: str, password: str, label: str | None = None) -> bool:
         """Store (or replace) an account; True when it is new."""

@@ -64,8 +64,8 @@ class Settings(BaseSettings):
     @field_validator("callcenter_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        if not re.match(r"^(800ing\+)?https?://[^/\s]+", value):  # 800ing+http:// selects the 800ing centre
+            raise ValueError(f"must be an http://, https:// or 800ing+http:// URL, got {value!r}")
         return value.rstrip("/")
 
     @property
