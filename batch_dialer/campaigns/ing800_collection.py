@@ -89,8 +89,20 @@ def collected_calls(engine: Engine, tokens: Sequence[str]) -> dict[str, Collecte
                     finals[token] = CollectedCall(
                         token, hangup, outcome_for_hangup(hangup), keys, talk or 0, record, ext, cdr, reason
                     )
+        # a key callback that came before we could link it to a token is found by the call's cdrId
+        cdr_ids = [
+            c.cdr_id for c in finals.values() if c.cdr_id and not c.keys and c.token not in callback_keys
+        ]
+        keys_by_cdr: dict[str, str] = {}
+        for start in range(0, len(cdr_ids), 500):
+            key_rows = conn.execute(
+                select(PUSHES.c.cdr_id, PUSHES.c.ivr_keys)
+                .where(PUSHES.c.source == "key", PUSHES.c.cdr_id.in_(cdr_ids[start : start + 500]))
+                .order_by(PUSHES.c.id)
+            )
+            keys_by_cdr.update({str(cdr): str(keys) for cdr, keys in key_rows if keys})
     for token, call in list(finals.items()):
-        keys = call.keys or callback_keys.get(token)
+        keys = call.keys or callback_keys.get(token) or keys_by_cdr.get(call.cdr_id or "")
         record = call.record_file or recordings.get(token)
         if keys != call.keys or record != call.record_file:
             finals[token] = CollectedCall(

@@ -8,6 +8,7 @@ hang-up) until the engine's ``callback`` kind drives it.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -171,3 +172,16 @@ def _up(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_key_callback_before_the_token_was_known_is_joined_by_cdr_id(engine: Engine) -> None:
+    from batch_dialer.callcenter.ing800 import parse_cdr_push
+    from batch_dialer.campaigns.ing800_push_store import record_key, record_push
+
+    record_key(engine, "13688888888", "2", "2323", None)  # nothing links cdrId 2323 to a token yet
+    memo = {"cdrId": 2323, "cdrTalktime": 30, "cdrIVRKey": "", "paramvalue": "tok-9", "cdrExtension": "8001"}
+    record_push(
+        engine, parse_cdr_push({"type": "3", "phone": "13688888888", "memo": json.dumps(memo)}), "push"
+    )
+    (call,) = collected_calls(engine, ["tok-9"]).values()
+    assert (call.keys, call.talk_seconds, call.extension) == ("2", 30, "8001")
