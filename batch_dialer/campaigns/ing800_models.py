@@ -58,6 +58,9 @@ class Ing800Account(SQLModel, table=True):
     extension: str = Field(sa_column=Column(String(32), primary_key=True))
     secret: str = Field(sa_column=Column(Text, nullable=False))
     label: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    # the attempt token holding this account's one call (claimed by compare-and-set), None when free
+    busy_token: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    busy_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     added_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, default=utcnow)
     )

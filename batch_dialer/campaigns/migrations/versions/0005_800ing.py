@@ -53,6 +53,8 @@ def upgrade() -> None:
         sa.Column("extension", sa.String(length=32), nullable=False),
         sa.Column("secret", sa.Text(), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=True),
+        sa.Column("busy_token", sa.String(length=64), nullable=True),
+        sa.Column("busy_since", batch_dialer.campaigns.db_types.UTCDateTime(), nullable=True),
         sa.Column("added_at", batch_dialer.campaigns.db_types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("extension"),
     )
