@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -31,6 +31,7 @@ from batch_dialer.campaigns.ing800_push_store import (
     record_push,
     token_for_call,
 )
+from batch_dialer.campaigns.models import CallAttempt, Campaign, table_of
 from batch_dialer.importers.do_not_call import add_to_dnc
 from batch_dialer.web.hook_settings import HookSettings
 
@@ -40,6 +41,7 @@ __all__ = [
     "HookState",
     "KeyReplyPolicy",
     "build_hooks_router",
+    "campaign_policy_lookup",
     "install_hook_log_redaction",
 ]
 
@@ -74,9 +76,34 @@ class HookState:
 
     @classmethod
     def from_settings(cls, engine: Engine, settings: HookSettings | None = None) -> HookState:
+        """Each campaign's own key reply (its kind settings), else the DIALER_* defaults."""
         settings = settings or HookSettings()
         default = KeyReplyPolicy(settings.key_reply, settings.opt_out_key, settings.opt_out_reply)
-        return cls(engine, settings.secret(), lambda _token: default)
+        return cls(engine, settings.secret(), campaign_policy_lookup(engine, default))
+
+
+def campaign_policy_lookup(engine: Engine, default: KeyReplyPolicy) -> PolicyLookup:
+    """Token → its campaign's ``key_reply`` / ``opt_out_key`` / ``opt_out_reply`` settings (stored in the
+    campaign's kind-settings JSON column), each falling back to ``default``."""
+    attempts, campaigns = table_of(CallAttempt), table_of(Campaign)
+
+    def lookup(token: str | None) -> KeyReplyPolicy:
+        if token is None:
+            return default
+        with engine.connect() as conn:
+            found = conn.execute(
+                select(campaigns.c.captcha)
+                .select_from(attempts.join(campaigns, campaigns.c.id == attempts.c.campaign_id))
+                .where(attempts.c.token == token)
+            ).scalar_one_or_none()
+        settings = found if isinstance(found, dict) else {}
+        return KeyReplyPolicy(
+            reply=str(settings.get("key_reply") or default.reply),
+            opt_out_key=str(settings["opt_out_key"]) if settings.get("opt_out_key") else default.opt_out_key,
+            opt_out_reply=str(settings.get("opt_out_reply") or default.opt_out_reply),
+        )
+
+    return lookup
 
 
 _SECRET_IN_PATH = re.compile(r"(/hooks/800ing/)[^/\s?]+")

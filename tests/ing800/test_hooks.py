@@ -178,3 +178,44 @@ def test_each_campaign_answers_with_its_own_text(engine: Engine) -> None:
         ours = httpx.get(f"{base}/key", params={"phone": "13688888888", "input": "2", "cdrId": "2323"}).json()
         other = httpx.get(f"{base}/key", params={"phone": "13900000000", "input": "2", "cdrId": "1"}).json()
     assert ours["message"] == "谢谢，回访一" and other["message"] == "默认"
+
+
+def test_key_reply_comes_from_the_calls_campaign_settings(engine: Engine) -> None:
+    from sqlmodel import Session
+
+    from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact
+
+    with Session(engine) as s:
+        contact = Contact(phone="13688888888")
+        camp = Campaign(
+            name="回访",
+            kind="callback",
+            captcha={"key_reply": "谢谢您的评分", "opt_out_key": "8", "opt_out_reply": "好的"},
+        )
+        s.add_all([contact, camp])
+        s.flush()
+        task = CallTask(campaign_id=camp.id, contact_id=contact.id, phone=contact.phone)
+        s.add(task)
+        s.flush()
+        s.add(
+            CallAttempt(
+                task_id=task.id, campaign_id=camp.id, attempt_no=1, phone=contact.phone, token="c1-t1-a1"
+            )
+        )
+        s.commit()
+    with serve_app(create_hooks_app(hook_state(engine, opt_out="9"))) as url:
+        base = f"{url}/hooks/800ing/{SECRET}"
+        httpx.get(
+            f"{base}/cdr", params={"type": "1", "phone": "13688888888", "paramvalue": "c1-t1-a1", "peer": "1"}
+        )
+        httpx.get(
+            f"{base}/cdr", params=push_params(3) | {"memo": json.dumps(MEMO | {"paramvalue": "c1-t1-a1"})}
+        )
+        thanks = httpx.get(
+            f"{base}/key", params={"phone": "13688888888", "input": "9", "cdrId": "2323"}
+        ).json()
+        assert thanks == {"code": 0, "message": "谢谢您的评分", "type": 9}  # 9 is not this campaign's opt-out
+        assert list_dnc(engine) == []
+        out = httpx.get(f"{base}/key", params={"phone": "13688888888", "input": "8", "cdrId": "2323"}).json()
+        assert out == {"code": 0, "message": "好的", "type": 9}
+    assert [e.phone for e in list_dnc(engine)] == ["13688888888"]
