@@ -28,6 +28,7 @@ __all__ = [
     "record_key",
     "record_push",
     "record_stream_message",
+    "recorded_tokens",
     "token_for_call",
 ]
 
@@ -175,3 +176,16 @@ def agent_who_last_spoke_with(engine: Engine, phone: str) -> str | None:
             .limit(1)
         ).scalar_one_or_none()
     return str(found) if found else None
+
+
+def recorded_tokens(engine: Engine, tokens: list[str]) -> set[str]:
+    """The tokens that any stored push, stream event or key callback names (the centre knows them)."""
+    if not tokens:
+        return set()
+    with engine.connect() as conn:
+        return {
+            str(t)
+            for t in conn.execute(
+                select(PUSHES.c.paramvalue).where(PUSHES.c.paramvalue.in_(tokens)).distinct()
+            ).scalars()
+        }
