@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
+from batch_dialer.callcenter.capabilities import AgentCallbacks
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.callcenter.ing800.accounts import AgentAccount
-from batch_dialer.callcenter.ing800.client import Ing800Client
 from batch_dialer.callcenter.ing800.events import StreamStatus
 from batch_dialer.callcenter.ing800.hangup_reasons import HangupKind
 from batch_dialer.campaigns.attempt_states import Outcome
@@ -127,7 +127,7 @@ class StreamReport:
 
 
 def follow_stream(
-    client: Ing800Client, account: AgentAccount, engine: Engine, waterline: int
+    client: AgentCallbacks, account: AgentAccount, engine: Engine, waterline: int
 ) -> StreamReport:
     """Store every message after ``waterline`` for this account; the new waterline comes back."""
     report = StreamReport(waterline)
@@ -149,7 +149,7 @@ class ReconcileReport:
 
 
 def reconcile(
-    client: Ing800Client,
+    client: AgentCallbacks,
     engine: Engine,
     session_id: str,
     start: datetime,

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from batch_dialer.callcenter.capabilities import AgentCallbacks, LoadMonitor
 from batch_dialer.callcenter.errors import (
     CallCenterError,
     CenterUnreachable,
@@ -29,6 +30,7 @@ from batch_dialer.callcenter.ing800.codes import error_for_code
 from batch_dialer.callcenter.ing800.events import PushRow, StreamMessage, parse_push_row, parse_stream_message
 from batch_dialer.callcenter.log_redaction import install_log_redaction
 from batch_dialer.callcenter.masking import redact
+from batch_dialer.callcenter.results import MonitorReading
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -104,7 +106,7 @@ def centre_origin(url: str) -> httpx.URL:
     return parsed.copy_with(query=None, fragment=None, path="/")
 
 
-class Ing800Client:
+class Ing800Client(AgentCallbacks, LoadMonitor):
     """Every operation of document 004 that the dialer uses; failures are typed (codes.py)."""
 
     def __init__(
@@ -190,6 +192,12 @@ class Ing800Client:
         form.update({k: str(v) for k, v in (params or {}).items() if v is not None})
         response = self._send("POST", self._base.copy_with(path=path), method, data=form)
         return self._json(response, method)
+
+    def monitor(self) -> MonitorReading:
+        """800ing has no load monitor (contract R27): it reports no load of its own, and the engine's
+        pacer counts our calls in flight, while the ``callback`` kind's ``agent_room`` (free accounts,
+        ``--trunks``) is what really bounds how many calls start."""
+        return MonitorReading(queue=0, playcount=0)
 
     # --- §2.1 – §2.6, §2.9 ------------------------------------------------------------------------
     def get_extension(self, account: AgentAccount) -> ExtensionInfo:

@@ -1,7 +1,7 @@
 """800ing: received pushes/events and agent accounts
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-27 14:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import batch_dialer.campaigns.db_types
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006"  # re-chained after main gained 0006 (was 0003)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
