@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         """A URL whose scheme names a registered centre product (http/https: Guoxin)."""
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/\s]+", value):
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9+.-]*://[^/\s]+", value):  # 800ing+http:// starts with a digit
             raise ValueError(f"must be a URL such as http://host:port, got {mask_url(value)!r}")
         product_for_url(value)
         return value.rstrip("/")
