@@ -119,3 +119,36 @@ def test_callback_campaign_reaches_ground_truth_despite_drops_and_downtime(tmp_p
         assert (row.keys or {}).get("satisfact") == call["keys"], token
     assert len(finals) == len(set(finals)) == 200  # each hang-up counted once
     engine.dispose()
+
+
+def test_wrong_agent_password_pauses_the_campaign_with_the_reason(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from batch_dialer.campaigns.lifecycle import start
+    from batch_dialer.campaigns.models import CallTask
+    from batch_dialer.campaigns.progress import campaign_progress
+    from batch_dialer.scheduler.embedded import EmbeddedEngine
+    from tests.engine_support import FAST_TICKS, FAST_TIMINGS, wait_for
+
+    url = f"sqlite:///{tmp_path / 'dialer.db'}"
+    engine = open_database(url)
+    AccountVault(engine, load_key(url, create=True)).add("8001", "not-the-password")
+    seed_contacts(engine, 5)
+    campaign_id = make_campaign(
+        engine, "回访", kind="callback", toneid=None, tts=[], agents=["8001"], trunks=1
+    )
+    with (
+        start_in_thread(Ing800SimConfig(accounts={"8001": PASSWORD})) as sim,
+        Ing800Client(sim.url) as centre,
+    ):
+        start(engine, campaign_id, datetime.now(UTC))
+        with EmbeddedEngine(engine, centre, timings=FAST_TIMINGS, intervals=FAST_TICKS):
+            wait_for(lambda: campaign_progress(engine, campaign_id)["status"] == "paused", 120, "pause")
+        truth = httpx.get(f"{sim.base_url}/_sim/truth").json()
+    progress = campaign_progress(engine, campaign_id)
+    assert "验证错误" in (progress["status_reason"] or "") and "-2" in progress["status_reason"]
+    assert truth["calls"] == []  # nothing dialled, no contact burnt
+    tasks = table_of(CallTask)
+    with engine.connect() as conn:
+        assert set(conn.execute(select(tasks.c.attempts)).scalars()) == {0}
+    engine.dispose()
