@@ -224,7 +224,7 @@ def release_attempt(
             attempt_id,
             [AttemptState.QUEUED, AttemptState.SUBMITTING],
             AttemptState.ABANDONED,
-            {"finished_at": now, "centre_state": code, "error": reason[:500], "lease_until": None},
+            {"finished_at": now, "centre_state": code, "error": reason[:500], "lease_until": None, "code": None},
         )
         if moved is None:
             return False
@@ -252,6 +252,7 @@ def reject_attempt(engine: Engine, attempt_id: int, now: datetime, *, code: int,
                 "error": reason[:500],
                 "finished_at": now,
                 "lease_until": None,
+                "code": None,
             },
         )
         if moved is None:
@@ -399,6 +400,7 @@ def finish_attempt(
                 "finished_at": now,
                 "next_poll_at": None,
                 "dials": dials,
+                "code": None,  # a captcha code is kept only while the call may still need it
             },
         )
         if row is None:

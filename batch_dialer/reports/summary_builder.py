@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.clock import Clock, system_clock
+from batch_dialer.campaigns.kinds.registry import reports_delivery
 from batch_dialer.reports.attempt_queries import attempt_totals
 from batch_dialer.reports.campaign_lookup import find_campaign
 from batch_dialer.reports.crosscheck import cross_check
@@ -63,7 +64,7 @@ def _summarise(conn: Connection, campaign: str | int, var: str, now: datetime, d
     tz = ZoneInfo(info.tz)
     tasks = task_totals(conn, info.id, var)
     attempts = attempt_totals(conn, info.id, var, tz, dialect)
-    delivery = info.kind == "captcha"
+    delivery = reports_delivery(info.kind)
     labels = info.key_labels
     outcomes = [
         OutcomeCount(

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from batch_dialer.campaigns.kinds.registry import reports_delivery
+
 __all__ = [
     "AttemptNumberStats",
     "BreakdownRow",
@@ -168,8 +170,8 @@ class ReportSummary:
 
     @property
     def is_delivery(self) -> bool:
-        """Captcha campaigns report delivery (answered / not) instead of satisfaction."""
-        return self.campaign.kind == "captcha"
+        """Some kinds (captcha) report delivery (answered / not) instead of satisfaction."""
+        return reports_delivery(self.campaign.kind)
 
     def as_json(self) -> dict[str, Any]:
         """The `dialer report --json` document (the shape issue 5 fixes)."""

@@ -15,12 +15,14 @@ _T = table_of(CallTask).c
 
 
 def final_outcome_expr() -> ColumnElement[str]:
-    """done → answered; invalid → empty; dnc → dnc; unknown → unknown; exhausted / cancelled after a
+    """done → answered; invalid → rejected when the centre refused the contact's data (400/420), else
+    empty; dnc → dnc; unknown → unknown; exhausted / cancelled after a
     placement → the last attempt's outcome; still pending / in flight after a placement → in_progress;
     never placed → not_dialled."""
     placed = _T.attempts > 0
     return case(
         (_T.state == "done", literal("answered")),
+        (and_(_T.state == "invalid", _T.last_outcome == "rejected"), literal("rejected")),
         (_T.state == "invalid", literal("empty")),
         (_T.state == "dnc", literal("dnc")),
         (_T.state == "unknown", literal("unknown")),

@@ -29,6 +29,8 @@ def test_funnel_outcomes_and_attempts(engine: Engine, seeded: Seeded) -> None:
         "power_off": 0,
         "empty": 1,
         "failed": 0,
+        "no_answer": 0,
+        "rejected": 0,
         "unknown": 0,
         "dnc": 1,
         "not_dialled": 1,

@@ -16,6 +16,7 @@ from batch_dialer.campaigns.kinds.captcha import free_agents
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact, table_of
+from batch_dialer.reports import build_summary
 from batch_dialer.scheduler.dispatch import Dispatcher, Senders
 from batch_dialer.workers.placing import place
 from batch_dialer.workers.runtime import Runtime, Timings
@@ -118,6 +119,8 @@ def test_one_400_is_that_contacts_bad_data_and_a_run_pauses(sqlite_engine: Engin
         assert status == "paused"
         assert reason.startswith("call centre refused 2 calls in a row (400): ")
         assert "callee" not in reason  # the refusal names the operation, never the number
+    summary = build_summary(sqlite_engine, cid)
+    assert summary.by_outcome["rejected"] == 3  # reports show the refused contacts as such
 
 
 def test_free_agents_read_as_section_14_shows_them() -> None:

@@ -163,6 +163,7 @@ class CampaignKind(ABC):
     name: ClassVar[str]
     summary: ClassVar[str]  # one line for help texts
     label: ClassVar[str]  # how the web console names it
+    reports_delivery: ClassVar[bool] = False  # reports show delivery (answered or not), not keys
     options: ClassVar[type[KindOptions]]
     required_capabilities: ClassVar[frozenset[type]]
 

@@ -104,6 +104,7 @@ class CaptchaKind(CampaignKind):
     name: ClassVar[str] = "captcha"
     summary: ClassVar[str] = "voice captcha call (§3 CLICK_TO_*_CAPTCHA)"
     label: ClassVar[str] = "语音验证码"
+    reports_delivery: ClassVar[bool] = True
     options: ClassVar[type[KindOptions]] = CaptchaOptions
     required_capabilities: ClassVar[frozenset[type]] = frozenset(
         {CaptchaCalls, CaptchaResults, LoadMonitor, AgentStates}

@@ -10,7 +10,7 @@ from batch_dialer.campaigns.kinds.captcha import CaptchaKind
 from batch_dialer.campaigns.kinds.soap_tts import SoapTtsKind
 from batch_dialer.campaigns.kinds.tts import TtsKind
 
-__all__ = ["KINDS", "UnknownKind", "kind_named"]
+__all__ = ["KINDS", "UnknownKind", "kind_named", "reports_delivery"]
 
 KINDS: Mapping[str, CampaignKind] = {
     kind.name: kind
@@ -32,3 +32,9 @@ def kind_named(name: str) -> CampaignKind:
         return KINDS[name]
     except KeyError:
         raise UnknownKind(f"--kind {name!r}: unknown kind (known: {', '.join(KINDS)})") from None
+
+
+def reports_delivery(name: str) -> bool:
+    """Whether reports of a campaign of this kind show delivery rather than satisfaction keys."""
+    kind = KINDS.get(name)
+    return kind is not None and kind.reports_delivery
