@@ -16,6 +16,7 @@ import httpx
 from batch_dialer.callcenter.capabilities import CentreAdapter, capabilities_of
 from batch_dialer.callcenter.guoxin_http import GuoxinHttp
 from batch_dialer.callcenter.guoxin_soap import GuoxinSoap
+from batch_dialer.callcenter.ing800.client import Ing800Client
 
 __all__ = ["ADAPTERS", "AdapterOptions", "CentreProduct", "product_for_url"]
 
@@ -58,10 +59,19 @@ def _guoxin(options: AdapterOptions) -> CentreAdapter:
 
 _GUOXIN = CentreProduct("Guoxin", _guoxin, (GuoxinHttp, GuoxinSoap))
 
+
+def _ing800(options: AdapterOptions) -> CentreAdapter:
+    return Ing800Client(options.url, timeout=options.timeout, transport=options.transport)
+
+
+_800ING = CentreProduct("800ing", _ing800, (Ing800Client,))
+
 #: URL scheme (lower case) → product. Add a product with one line here.
 ADAPTERS: dict[str, CentreProduct] = {
     "http": _GUOXIN,
     "https": _GUOXIN,
+    "800ing+http": _800ING,
+    "800ing+https": _800ING,
 }
 
 

@@ -7,10 +7,10 @@ is answered before a campaign is created, not when its first call fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from types import TracebackType
-from typing import Literal, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, Self, runtime_checkable
 
 from batch_dialer.callcenter.results import (
     AgentState,
@@ -23,8 +23,14 @@ from batch_dialer.callcenter.results import (
     ToneFile,
 )
 
+if TYPE_CHECKING:  # the 800ing package imports this module; its types are only needed for hints
+    from batch_dialer.callcenter.ing800.accounts import AgentAccount
+    from batch_dialer.callcenter.ing800.client import ExtensionInfo
+    from batch_dialer.callcenter.ing800.events import PushRow, StreamMessage
+
 __all__ = [
     "ALL_CAPABILITIES",
+    "AgentCallbacks",
     "AgentStates",
     "CallLogQuery",
     "CaptchaCalls",
@@ -178,6 +184,26 @@ class TimedTtsCalls(Protocol):
     ) -> list[TextToCall]: ...
 
 
+@runtime_checkable
+class AgentCallbacks(Protocol):
+    """Calls placed from an agent's account, the agent's phone ringing first (800ing §2.2), with the
+    results read back from the account's event stream (§2.4) and the push table (§2.11/§2.12)."""
+
+    def callback_phone(self, account: AgentAccount, phone: str, paramvalue: str | None = None) -> None: ...
+
+    def get_extension(self, account: AgentAccount) -> ExtensionInfo: ...
+
+    def stream_after(
+        self, account: AgentAccount, waterline: int, limit: int = 100
+    ) -> Iterator[StreamMessage]: ...
+
+    def push_rows(
+        self, session_id: str, start: datetime, end: datetime, *, status: int | None = 1, rows: int = 100
+    ) -> Iterator[PushRow]: ...
+
+    def push_send(self, session_id: str, push_id: str) -> None: ...
+
+
 #: Every capability with the words an error message uses for it.
 ALL_CAPABILITIES: Mapping[type, str] = {
     TtsCalls: "IVR/TTS calls",
@@ -190,6 +216,7 @@ ALL_CAPABILITIES: Mapping[type, str] = {
     CallLogQuery: "a call log",
     ToneLibrary: "tone files",
     TimedTtsCalls: "timed TTS calls (SOAP TextToCallService)",
+    AgentCallbacks: "agent call-backs (800ing callbackPhone)",
 }
 
 

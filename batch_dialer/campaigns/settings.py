@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         """A URL whose scheme names a registered centre product (http/https: Guoxin)."""
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/\s]+", value):
+        # a leading digit is allowed: the 800ing scheme is 800ing+http://
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9+.-]*://[^/\s]+", value):
             raise ValueError(f"must be a URL such as http://host:port, got {mask_url(value)!r}")
         product_for_url(value)
         return value.rstrip("/")

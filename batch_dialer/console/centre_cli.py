@@ -111,4 +111,7 @@ def agents() -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from batch_dialer.console.centre_accounts_cli import account_app
+
+    centre_app.add_typer(account_app, name="account")
     app.add_typer(centre_app, name="centre")

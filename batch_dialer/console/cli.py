@@ -88,6 +88,7 @@ COMMAND_MODULES: dict[str, str] = {
     "worker": "engine_cli",
     "report": "report_cli",
     "web": "web_cli",
+    "hooks": "hooks_cli",
     "user": "access_cli",
     "token": "access_cli",
     "demo": "demo_cli",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from batch_dialer.console.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["register"]
 
@@ -57,6 +60,9 @@ def report(
         summary = export_report(
             engine, name, fmt, output, unmasked=unmasked, centre=centre, satisfaction_var=satisfaction_var
         )
+        document = summary.as_json()
+        if as_json and summary.campaign.kind == "callback":
+            document["callback"] = _callback_section(engine, summary.campaign.id, settings.callcenter_url)
     except ReportError as exc:
         raise UserError(f"report: {exc}") from None
     finally:
@@ -64,9 +70,18 @@ def report(
             centre.close()
         engine.dispose()
     if as_json:
-        typer.echo(json.dumps(summary.as_json(), ensure_ascii=False))
+        typer.echo(json.dumps(document, ensure_ascii=False))
     else:
         typer.echo(f"wrote {summary.file}")
+
+
+def _callback_section(engine: Engine, campaign_id: int, centre_url: str) -> dict[str, Any]:
+    """What a callback campaign adds: by agent, talk-time distribution, recordings (with links)."""
+    from batch_dialer.reports.agent_report import agent_report
+
+    base = centre_url.removeprefix("800ing+") if centre_url.startswith("800ing+") else None
+    with engine.connect() as conn:
+        return agent_report(conn, campaign_id, base).as_json()
 
 
 def register(app: typer.Typer) -> None:

@@ -39,6 +39,7 @@ from batch_dialer.web import (
 from batch_dialer.web.app_state import WebState
 from batch_dialer.web.auth import SignInRequired, identify
 from batch_dialer.web.channel_monitor import ChannelMonitor
+from batch_dialer.web.hooks_800ing import HookState, build_hooks_router
 from batch_dialer.web.import_jobs import ImportJobs
 from batch_dialer.web.sign_in_throttle import SignInThrottle
 from batch_dialer.web.templating import make_templates
@@ -111,6 +112,7 @@ def create_app(
         api_reports,
     ):
         app.include_router(module.router)
+    app.include_router(build_hooks_router(HookState.from_settings(engine)))  # 800ing: secret in the path
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _: SignInRequired) -> Response:

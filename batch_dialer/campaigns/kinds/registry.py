@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from batch_dialer.campaigns.kinds.base import CampaignKind
+from batch_dialer.campaigns.kinds.callback import CallbackKind
 from batch_dialer.campaigns.kinds.captcha import CaptchaKind
 from batch_dialer.campaigns.kinds.soap_tts import SoapTtsKind
 from batch_dialer.campaigns.kinds.tts import TtsKind
@@ -17,6 +18,7 @@ KINDS: Mapping[str, CampaignKind] = {
         TtsKind(),
         CaptchaKind(),
         SoapTtsKind(),
+        CallbackKind(),
     )
 }
 
