@@ -27,6 +27,7 @@ from batch_dialer.web import (
     api_campaigns,
     api_imports,
     api_reports,
+    desk_routes,
     pages_auth,
     pages_campaigns,
     pages_imports,
@@ -94,6 +95,7 @@ def create_app(
         api_reports,
     ):
         app.include_router(module.router)
+    app.include_router(desk_routes.router)  # the agent desk (坐席工作台), issue 11
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _: SignInRequired) -> Response:

@@ -1,0 +1,71 @@
+"""The desk page (坐席工作台) for agents, and the manager's desk view of one campaign.
+
+The desk page loads the vendor's ``ctibar.js`` from ``DIALER_CTI_SDK_URL`` and talks to the CTI's
+websocket, so its Content-Security-Policy names exactly those two origins besides our own.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, HTTPException
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from batch_dialer.campaigns.desk_agents import agent_link
+from batch_dialer.campaigns.models import Campaign, table_of
+from batch_dialer.web.app_state import web_state
+from batch_dialer.web.auth import PageUser
+from batch_dialer.web.desk_api import overview
+from batch_dialer.web.desk_runtime import desk_runtime
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+_campaign = table_of(Campaign)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def desk_csp(sdk_url: str, ws_url: str) -> str:
+    return (
+        f"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        f"script-src 'self' {_origin(sdk_url)}; connect-src 'self' {_origin(ws_url)}; frame-ancestors 'none'"
+    )
+
+
+@router.get("/desk")
+def desk_page(request: Request, user: PageUser) -> Response:
+    if user.role != "agent":
+        raise HTTPException(403, "坐席工作台只对坐席开放 / the desk is for users with the agent role")
+    state, runtime = web_state(request), desk_runtime(request)
+    link = agent_link(state.engine, user.name)
+    context = {
+        "user": user,
+        "link": link,
+        "sdk_url": runtime.cti.sdk_url,
+        "lease_s": runtime.desk.lease_s,
+    }
+    response = state.templates.TemplateResponse(request, "desk.html", context)
+    response.headers["Content-Security-Policy"] = desk_csp(runtime.cti.sdk_url, runtime.cti.ws)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/desk/campaigns/{campaign_id}")
+async def desk_campaign_page(request: Request, campaign_id: int, user: PageUser) -> Response:
+    if user.role == "agent":
+        raise HTTPException(403, "只有管理员可以查看 / managers and viewers only")
+    state = web_state(request)
+    with state.engine.connect() as conn:
+        camp = conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).first()
+    if camp is None:
+        raise HTTPException(404, "没有这个活动 / no such campaign")
+    view = await run_in_threadpool(overview, request, campaign_id)
+    context = {"user": user, "c": camp, "view": view}
+    return state.templates.TemplateResponse(request, "desk_campaign.html", context)
