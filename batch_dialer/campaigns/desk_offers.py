@@ -87,10 +87,10 @@ def heartbeat(engine: Engine, agent_id: int, now: datetime, lease_s: float) -> i
         return int(
             conn.execute(
                 update(_desk)
-                .where(
+                .where(  # late but not yet swept: nobody else has it, so it stays
                     _desk.c.agent_id == agent_id,
                     _desk.c.disposed_at.is_(None),
-                    _desk.c.lease_until >= now,
+                    _desk.c.lease_until.is_not(None),
                 )
                 .values(lease_until=now + timedelta(seconds=lease_s))
             ).rowcount

@@ -31,7 +31,12 @@ STATE_LABELS = {
     "cancelled": "已取消",
     "unknown": "结果未知",
 }
-KIND_LABELS = {"tts": "语音通知 / 满意度回访 (TTS)", "captcha": "语音验证码", "soap_tts": "定时语音 (SOAP)"}
+KIND_LABELS = {
+    "tts": "语音通知 / 满意度回访 (TTS)",
+    "captcha": "语音验证码",
+    "soap_tts": "定时语音 (SOAP)",
+    "preview": "坐席预览外呼",
+}
 FIELD_LABELS = {
     "name": "姓名",
     "phone": "电话",
