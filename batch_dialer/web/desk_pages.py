@@ -6,18 +6,20 @@ websocket, so its Content-Security-Policy names exactly those two origins beside
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from batch_dialer.campaigns.desk_agents import agent_link
+from batch_dialer.campaigns.desk_agents import AgentError, agent_link, assign_agents
 from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.web.app_state import web_state
-from batch_dialer.web.auth import PageUser
+from batch_dialer.web.auth import PageManager, PageUser
+from batch_dialer.web.csrf import check_csrf
 from batch_dialer.web.desk_api import overview
 from batch_dialer.web.desk_runtime import desk_runtime
 
@@ -58,7 +60,9 @@ def desk_page(request: Request, user: PageUser) -> Response:
 
 
 @router.get("/desk/campaigns/{campaign_id}")
-async def desk_campaign_page(request: Request, campaign_id: int, user: PageUser) -> Response:
+async def desk_campaign_page(
+    request: Request, campaign_id: int, user: PageUser, error: str | None = None
+) -> Response:
     if user.role == "agent":
         raise HTTPException(403, "只有管理员可以查看 / managers and viewers only")
     state = web_state(request)
@@ -67,5 +71,20 @@ async def desk_campaign_page(request: Request, campaign_id: int, user: PageUser)
     if camp is None:
         raise HTTPException(404, "没有这个活动 / no such campaign")
     view = await run_in_threadpool(overview, request, campaign_id)
-    context = {"user": user, "c": camp, "view": view}
-    return state.templates.TemplateResponse(request, "desk_campaign.html", context)
+    context = {"user": user, "c": camp, "view": view, "error": error}
+    status = 422 if error else 200
+    return state.templates.TemplateResponse(request, "desk_campaign.html", context, status_code=status)
+
+
+@router.post("/desk/campaigns/{campaign_id}/agents")
+async def assign_from_page(request: Request, campaign_id: int, user: PageManager) -> Response:
+    """The manager's form: the agents (names separated by commas or spaces) who work this campaign."""
+    form = await request.form()
+    check_csrf(request, user, form)
+    names = [n for n in re.split(r"[\s,，、]+", str(form.get("agents") or "")) if n]
+    state = web_state(request)
+    try:
+        await run_in_threadpool(assign_agents, state.engine, campaign_id, names, state.clock.now())
+    except AgentError as exc:
+        return await desk_campaign_page(request, campaign_id, user, error=str(exc))
+    return RedirectResponse(f"/desk/campaigns/{campaign_id}", status_code=303)

@@ -290,3 +290,20 @@ def _dump(engine: Engine) -> str:
     meta.reflect(engine)
     with engine.connect() as conn:
         return "\n".join(repr(row) for table in meta.sorted_tables for row in conn.execute(select(table)))
+
+
+def test_the_manager_assigns_agents_from_the_page(desk_factory: Callable[..., Desk]) -> None:
+    desk = desk_factory(contacts=2)
+    manager, csrf = desk.sign_in(MANAGER[0])
+    form = {"csrf_token": csrf, "agents": "amy，"}
+    done = manager.post(f"/desk/campaigns/{desk.campaign_id}/agents", data=form)
+    assert done.status_code == 303
+    bob, amy = desk.sign_in("bob")[0], desk.sign_in("amy")[0]
+    assert bob.post("/api/desk/next").json()["offer"] is None  # bob no longer works this campaign
+    assert amy.post("/api/desk/next").json()["offer"] is not None
+    wrong = manager.post(
+        f"/desk/campaigns/{desk.campaign_id}/agents", data={"csrf_token": csrf, "agents": "lily"}
+    )
+    assert wrong.status_code == 422 and "not linked agents: lily" in wrong.text
+    viewer_like = bob.post(f"/desk/campaigns/{desk.campaign_id}/agents", data=form)
+    assert viewer_like.status_code == 403
