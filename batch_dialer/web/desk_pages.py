@@ -26,6 +26,24 @@ from batch_dialer.web.desk_runtime import desk_runtime
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
+DESK_STATE_LABELS = {
+    "offline": "未签入",
+    "signed_in": "已签入",
+    "ready": "示闲",
+    "busy": "示忙",
+    "rest": "小休",
+    "on_call": "通话中",
+    "wrap_up": "话后处理",
+}
+DISPOSITION_LABELS = {
+    "csat": "满意度",
+    "busy": "忙",
+    "no_answer": "无人接听",
+    "empty": "空号",
+    "callback": "约定回拨",
+    "dnc": "勿扰",
+    "skipped": "跳过",
+}
 _campaign = table_of(Campaign)
 
 
@@ -71,7 +89,14 @@ async def desk_campaign_page(
     if camp is None:
         raise HTTPException(404, "没有这个活动 / no such campaign")
     view = await run_in_threadpool(overview, request, campaign_id)
-    context = {"user": user, "c": camp, "view": view, "error": error}
+    context = {
+        "user": user,
+        "c": camp,
+        "view": view,
+        "error": error,
+        "state_labels": DESK_STATE_LABELS,
+        "disposition_labels": DISPOSITION_LABELS,
+    }
     status = 422 if error else 200
     return state.templates.TemplateResponse(request, "desk_campaign.html", context, status_code=status)
 

@@ -121,6 +121,7 @@ def test_agents_work_the_desk_in_the_browser(browser: Any, desk_factory: Callabl
     assert desk.fake.calls[-1]["to"] == desk.phones[0]  # makecall got the full number
     assert ("amy.cti", "busy") in desk.fake.ops  # 示忙 before the outbound call, as the document advises
     _shot(amy, "03-desk-on-call")
+    desk.clock.advance(95)  # a minute and a half of talk on the server's clock
     amy.click("#btn-hangup")
     amy.wait_for_selector("#disposition:not([hidden])")
     amy.fill("#disp-note", "客户很满意新套餐")
@@ -130,7 +131,7 @@ def test_agents_work_the_desk_in_the_browser(browser: Any, desk_factory: Callabl
     _bar(amy, "示闲")
     first = _call_row(desk, 1)
     assert first.disposition == "csat" and first.csat == 1 and first.note == "客户很满意新套餐"
-    assert first.call_id and first.callee_answered_at and first.hung_up_at
+    assert first.call_id and first.callee_answered_at and first.hung_up_at and first.talk_s == 95
 
     bob_context, bob = _desk_page(browser, desk, "bob", problems)
     _sign_in_and_ready(bob, "bob")
@@ -155,7 +156,7 @@ def test_agents_work_the_desk_in_the_browser(browser: Any, desk_factory: Callabl
     desk.clock.set(reservation.due_at + timedelta(seconds=1))
     _contact(bob, "客户3")  # the 约定回拨 comes back to bob at its time
     bob.wait_for_selector("#c-callback:not([hidden])")
-    assert "callback" in bob.inner_text("#c-history")
+    assert "约定回拨" in bob.inner_text("#c-history")
     _shot(bob, "06-desk-callback")
 
     manager_context = browser.new_context(base_url=desk.url, viewport={"width": 1100, "height": 700})

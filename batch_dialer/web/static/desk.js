@@ -15,6 +15,8 @@
   var ctibar = null, token = null, wsUrl = null, refreshTimer = null;
   var barState = "offline", offer = null, dialled = false, pendingDial = null;
   var answeredAt = null, talkTimer = null, polling = null;
+  var LABEL = { csat: "满意度", busy: "忙", no_answer: "无人接听", empty: "空号", callback: "约定回拨", dnc: "勿扰",
+                skipped: "跳过", answered: "接通", power_off: "关机", failed: "失败", unknown: "未知", abandoned: "未拨出" };
   var STATE_LABEL = { offline: "未连接", connected: "已连接", signed_in: "已签入", ready: "示闲", busy: "示忙",
                       rest: "小休", on_call: "通话中", wrap_up: "话后处理" };
 
@@ -155,9 +157,9 @@
     while (hist.rows.length > 1) { hist.deleteRow(1); }
     (card.history || []).forEach(function (h) {
       var tr = hist.insertRow(-1);
-      cell(tr, h.at ? new Date(h.at).toLocaleString("zh-CN") : "");
+      cell(tr, h.at ? new Date(h.at).toLocaleString("zh-CN", { timeZone: card.tz || "Asia/Shanghai" }) : "");
       cell(tr, h.campaign);
-      cell(tr, (h.disposition || h.outcome) + (h.csat ? " (" + h.csat + ")" : ""));
+      cell(tr, (LABEL[h.disposition] || LABEL[h.outcome] || h.disposition || h.outcome) + (h.csat ? " " + h.csat : ""));
       cell(tr, h.agent || "机器人"); cell(tr, h.note);
     });
     $("btn-dial").disabled = dialled; $("btn-skip").disabled = dialled;
