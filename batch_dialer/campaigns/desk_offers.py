@@ -25,7 +25,16 @@ from batch_dialer.campaigns.desk_models import CampaignAgent, CtiAgent, DeskCall
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, DoNotCall, table_of
 from batch_dialer.campaigns.task_decision import calling_window_of
 
-__all__ = ["PREVIEW_KIND", "Offer", "heartbeat", "held_offer", "offer_next", "skip_offer", "sweep_expired"]
+__all__ = [
+    "PREVIEW_KIND",
+    "Offer",
+    "heartbeat",
+    "held_offer",
+    "offer_next",
+    "release_undialled",
+    "skip_offer",
+    "sweep_expired",
+]
 
 PREVIEW_KIND = "preview"
 check_transition("pending", "in_flight")  # the offer's move
@@ -264,3 +273,18 @@ def skip_offer(engine: Engine, agent_id: int, attempt_id: int, now: datetime) ->
             return False
         conn.execute(delete(_reservation).where(_reservation.c.task_id == row.task_id))
     return release_attempt(engine, attempt_id, now, retry_at=now, reason="skipped on the desk")
+
+
+def release_undialled(engine: Engine, agent_id: int, now: datetime) -> int:
+    """The agent went to 小休 or signed out: an offer not dialled yet goes back to the front of the
+    queue at once (a 约定回拨 stays reserved for this agent); returns how many were released."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            update(_desk)
+            .where(_desk.c.agent_id == agent_id, _desk.c.disposed_at.is_(None), _desk.c.dialled_at.is_(None))
+            .values(lease_until=None, released_reason="agent_away", disposed_at=now)
+            .returning(_desk.c.attempt_id)
+        ).all()
+    for row in rows:
+        release_attempt(engine, row.attempt_id, now, retry_at=None, reason="agent went away from the desk")
+    return len(rows)

@@ -38,7 +38,13 @@ from batch_dialer.campaigns.desk_calls import (
     record_event,
 )
 from batch_dialer.campaigns.desk_cards import contact_card
-from batch_dialer.campaigns.desk_offers import heartbeat, offer_next, skip_offer
+from batch_dialer.campaigns.desk_offers import (
+    heartbeat,
+    offer_next,
+    release_undialled,
+    skip_offer,
+    sweep_expired,
+)
 from batch_dialer.campaigns.progress import campaign_progress
 from batch_dialer.reports.agent_breakdown import agent_breakdown
 from batch_dialer.web.access_store import Identity
@@ -51,6 +57,8 @@ __all__ = ["router"]
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/desk", tags=["desk"])
+#: states in which an agent's undialled offer goes back to the queue at once
+AWAY_STATES = frozenset({"rest", "offline"})
 
 
 def _agent(request: Request, identity: ApiUser) -> AgentLink:
@@ -170,6 +178,7 @@ async def cti_sign_out(request: Request, agent: Agent) -> dict[str, str]:
     desk_runtime(request).forget(agent.user_id)
     state = web_state(request)
     await run_in_threadpool(set_desk_state, state.engine, agent.user_id, "offline", state.clock.now())
+    await run_in_threadpool(release_undialled, state.engine, agent.user_id, state.clock.now())
     return {"state": "offline"}
 
 
@@ -183,6 +192,8 @@ async def change_state(request: Request, body: StateChange, agent: Agent) -> dic
         )
     except AgentError as exc:
         raise HTTPException(422, str(exc)) from None
+    if body.state in AWAY_STATES:
+        await run_in_threadpool(release_undialled, state.engine, agent.user_id, state.clock.now())
     return {"state": body.state}
 
 
@@ -307,6 +318,7 @@ def overview(request: Request, campaign_id: int) -> dict[str, Any]:
     """The manager's view: agents (online, state), per-agent calls and dispositions, progress."""
     state, runtime = web_state(request), desk_runtime(request)
     now = state.clock.now()
+    sweep_expired(state.engine, now)
     agents = campaign_agents(state.engine, campaign_id)
     for agent in agents:
         seen = agent.get("last_seen_at")

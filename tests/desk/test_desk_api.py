@@ -307,3 +307,18 @@ def test_the_manager_assigns_agents_from_the_page(desk_factory: Callable[..., De
     assert wrong.status_code == 422 and "not linked agents: lily" in wrong.text
     viewer_like = bob.post(f"/desk/campaigns/{desk.campaign_id}/agents", data=form)
     assert viewer_like.status_code == 403
+
+
+def test_rest_and_sign_out_give_an_undialled_contact_back(desk_factory: Callable[..., Desk]) -> None:
+    desk = desk_factory(contacts=1)
+    amy, bob = desk.sign_in("amy")[0], desk.sign_in("bob")[0]
+    held = _offer(amy)
+    assert amy.post("/api/desk/state", json={"state": "rest"}).status_code == 200
+    taken = _offer(bob)  # at once, not after the lease
+    assert taken["name"] == held["name"]
+    assert _row(desk.engine, _attempt, _attempt.c.id, held["attempt_id"]).state == "abandoned"
+    _call(desk, bob, taken["attempt_id"])
+    assert bob.post("/api/desk/cti/signout").status_code == 200  # a dialled call stays with bob
+    assert _row(desk.engine, _attempt, _attempt.c.id, taken["attempt_id"]).state == "placed"
+    done = bob.post(f"/api/desk/calls/{taken['attempt_id']}/disposition", json={"disposition": "no_answer"})
+    assert done.status_code == 200

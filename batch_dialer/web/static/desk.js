@@ -88,13 +88,13 @@
       setBar("signed_in"); if (data && data.extNo) { $("ext-no").textContent = data.extNo; }
       report("signed_in", data && data.extNo); say("已签入，示闲后开始分配联系人");
     },
-    onLogout: function () { setBar("connected"); report("offline"); stopPolling(); },
+    onLogout: function () { setBar("connected"); report("offline"); stopPolling(); putBack(); },
     onReady: function () { setBar("ready"); report("ready"); if (!offer) { nextContact(); } },
     onBusy: function () {
       setBar("busy"); report("busy");
       if (pendingDial) { var to = pendingDial; pendingDial = null; ctibar.makecall(to); }
     },
-    onRest: function () { setBar("rest"); report("rest"); stopPolling(); },
+    onRest: function () { setBar("rest"); report("rest"); stopPolling(); putBack(); },
     onRing: function (data) {
       $("call-state").textContent = "振铃中";
       if (offer && dialled) { event("ring", { callId: data && data.callId, direction: data && data.direction }); }
@@ -116,6 +116,9 @@
       event("hangup").then(function () { $("disposition").hidden = false; root.dataset.phase = "disposition"; });
     }
   };
+  function putBack() { // 小休 / 签出: the server gives an undialled contact back; hide it here too
+    if (offer && !dialled) { offer = null; $("contact").hidden = true; root.dataset.phase = "away"; }
+  }
   function event(name, extra) {
     var body = Object.assign({ event: name }, extra || {});
     return post("/api/desk/calls/" + offer.attempt_id + "/events", body).catch(function (e) { say(e.message); });
