@@ -159,27 +159,27 @@ def _over_cap(conn: Connection, campaign: dict[str, Any], phone: str, now: datet
     return placed[len(placed) - int(count)] + period
 
 
-def _candidates(conn: Connection, campaign_id: int, agent_id: int, now: datetime) -> list[Any]:
+def _candidate(conn: Connection, campaign_id: int, agent_id: int, now: datetime) -> Any:
+    """The first due task this agent may get, locked (one row: another desk skips it and takes the
+    next, instead of finding a whole page of candidates locked)."""
     mine = and_(_reservation.c.agent_id == agent_id, _reservation.c.due_at <= now)
-    return list(
-        conn.execute(
-            select(_task.c.id, _task.c.phone, _task.c.claims, _reservation.c.agent_id.label("reserved_for"))
-            .outerjoin(_reservation, _reservation.c.task_id == _task.c.id)
-            .where(
-                _task.c.campaign_id == campaign_id,
-                _task.c.state == "pending",
-                or_(_task.c.next_attempt_at.is_(None), _task.c.next_attempt_at <= now),
-                or_(_reservation.c.task_id.is_(None), mine),
-            )
-            .order_by(
-                _reservation.c.agent_id.is_(None),  # this agent's callbacks first
-                _task.c.next_attempt_at.asc().nulls_first(),
-                _task.c.id,
-            )
-            .limit(_CANDIDATES)
-            .with_for_update(skip_locked=True, of=_task)
-        ).all()
-    )
+    return conn.execute(
+        select(_task.c.id, _task.c.phone, _task.c.claims, _reservation.c.agent_id.label("reserved_for"))
+        .outerjoin(_reservation, _reservation.c.task_id == _task.c.id)
+        .where(
+            _task.c.campaign_id == campaign_id,
+            _task.c.state == "pending",
+            or_(_task.c.next_attempt_at.is_(None), _task.c.next_attempt_at <= now),
+            or_(_reservation.c.task_id.is_(None), mine),
+        )
+        .order_by(
+            _reservation.c.agent_id.is_(None),  # this agent's callbacks first
+            _task.c.next_attempt_at.asc().nulls_first(),
+            _task.c.id,
+        )
+        .limit(1)
+        .with_for_update(skip_locked=True, of=_task)
+    ).first()
 
 
 def _take(
@@ -245,7 +245,12 @@ def offer_next(engine: Engine, agent_id: int, now: datetime, lease_s: float) -> 
         if held is not None:
             return held
         for campaign in _open_campaigns(conn, agent_id, now):
-            for row in _candidates(conn, campaign["id"], agent_id, now):
+            # a candidate refused for DNC or the cap is moved out of the due set, so the next look
+            # finds the next one; bounded, so one request never walks a whole list of blocked numbers
+            for _ in range(_CANDIDATES):
+                row = _candidate(conn, campaign["id"], agent_id, now)
+                if row is None:
+                    break
                 offer = _take(conn, campaign, row, agent_id, now, lease_s)
                 if offer is not None:
                     return offer

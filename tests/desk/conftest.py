@@ -104,9 +104,11 @@ def desk_factory(tmp_path: Path) -> Iterator[Callable[..., Desk]]:
     stack: list[Any] = []
     engines: list[Engine] = []
 
-    def build(contacts: int = 4, lease_s: float = 30.0, clock: ManualClock | None = None) -> Desk:
+    def build(
+        contacts: int = 4, lease_s: float = 30.0, clock: ManualClock | None = None, db_url: str | None = None
+    ) -> Desk:
         clock = clock or ManualClock(START)
-        engine = open_database(f"sqlite:///{tmp_path / 'desk.db'}")
+        engine = open_database(db_url or f"sqlite:///{tmp_path / 'desk.db'}", auto_upgrade=True)
         engines.append(engine)
         create_user(engine, MANAGER[0], "manager", MANAGER[1])
         fake = FakeCti(now=lambda: clock.now().timestamp())

@@ -156,8 +156,16 @@ def test_skip_puts_the_contact_back_without_an_attempt(desk_factory: Callable[..
     assert attempt.state == "abandoned" and task.state == "pending" and task.attempts == 0
 
 
-def test_two_agents_never_get_the_same_contact(desk_factory: Callable[..., Desk]) -> None:
-    desk = desk_factory(contacts=6)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def desk_db(request: pytest.FixtureRequest) -> str | None:
+    """None: the desk's own SQLite file; else a fresh PostgreSQL database (set up before the desk)."""
+    return str(request.getfixturevalue("pg_url")) if request.param == "postgresql" else None
+
+
+def test_two_agents_never_get_the_same_contact(
+    desk_db: str | None, desk_factory: Callable[..., Desk]
+) -> None:
+    desk = desk_factory(contacts=6, db_url=desk_db)
     clients = {name: desk.sign_in(name)[0] for name in AGENTS}
     seen: dict[str, list[int]] = {name: [] for name in AGENTS}
     errors: list[BaseException] = []
@@ -322,3 +330,21 @@ def test_rest_and_sign_out_give_an_undialled_contact_back(desk_factory: Callable
     assert _row(desk.engine, _attempt, _attempt.c.id, taken["attempt_id"]).state == "placed"
     done = bob.post(f"/api/desk/calls/{taken['attempt_id']}/disposition", json={"disposition": "no_answer"})
     assert done.status_code == 200
+
+
+def test_a_dialled_call_whose_desk_vanished_is_finished_as_last_reported(
+    desk_factory: Callable[..., Desk],
+) -> None:
+    desk = desk_factory(contacts=2, lease_s=20)
+    amy, bob = desk.sign_in("amy")[0], desk.sign_in("bob")[0]
+    offer = _offer(amy)
+    amy.post(f"/api/desk/offers/{offer['attempt_id']}/dial")
+    amy.post(f"/api/desk/calls/{offer['attempt_id']}/events", json={"event": "callee_answer"})
+    desk.clock.advance(21)  # the tab is gone in the middle of the call
+    _offer(bob)  # any desk's request sweeps
+    attempt = _row(desk.engine, _attempt, _attempt.c.id, offer["attempt_id"])
+    call = _row(desk.engine, _desk, _desk.c.attempt_id, offer["attempt_id"])
+    assert attempt.state == "final" and attempt.outcome == "answered"
+    assert call.released_reason == "lease_expired" and call.disposition is None
+    late = amy.post(f"/api/desk/calls/{offer['attempt_id']}/disposition", json={"disposition": "busy"})
+    assert late.status_code == 409
