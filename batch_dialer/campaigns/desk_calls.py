@@ -113,12 +113,22 @@ def dial(engine: Engine, agent_id: int, attempt_id: int, now: datetime) -> DialT
     if row.dialled_at is not None:
         return DialTarget(attempt_id, row.phone)
     with engine.begin() as conn:
-        moved = conn.execute(
-            update(_attempt)
-            .where(_attempt.c.id == attempt_id, _attempt.c.state == "queued")
-            .values(state="submitting")
+        still_held = conn.execute(
+            update(_desk)
+            .where(
+                _desk.c.attempt_id == attempt_id, _desk.c.disposed_at.is_(None), _desk.c.dialled_at.is_(None)
+            )
+            .values(dialled_at=now)
         ).rowcount
-        if not moved:
+        moved = (
+            still_held
+            and conn.execute(
+                update(_attempt)
+                .where(_attempt.c.id == attempt_id, _attempt.c.state == "queued")
+                .values(state="submitting")
+            ).rowcount
+        )
+        if not moved:  # raising rolls the dialled_at mark back
             raise DeskError("这个联系人已不在你的桌面上 / this offer was released")
         conn.execute(
             update(_attempt)
@@ -130,7 +140,6 @@ def dial(engine: Engine, agent_id: int, attempt_id: int, now: datetime) -> DialT
             .where(_task.c.id == row.task_id)
             .values(attempts=_task.c.attempts + 1, updated_at=now)
         )
-        conn.execute(update(_desk).where(_desk.c.attempt_id == attempt_id).values(dialled_at=now))
     return DialTarget(attempt_id, row.phone)
 
 

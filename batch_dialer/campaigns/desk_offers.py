@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from batch_dialer.campaigns.attempt_ledger import finish_attempt, release_attempt
+from batch_dialer.campaigns.attempt_ledger import LEDGER_MOVES, finish_attempt
 from batch_dialer.campaigns.attempt_states import check_transition
 from batch_dialer.campaigns.claiming import make_token
 from batch_dialer.campaigns.desk_models import CampaignAgent, CtiAgent, DeskCall, DeskReservation
@@ -39,6 +39,7 @@ __all__ = [
 PREVIEW_KIND = "preview"
 check_transition("pending", "in_flight")  # the offer's move
 check_transition("in_flight", "pending")  # skip / lease expired before dialling
+assert ("queued", "abandoned") in LEDGER_MOVES and ("submitting", "abandoned") in LEDGER_MOVES
 
 _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
@@ -72,21 +73,42 @@ def sweep_expired(engine: Engine, now: datetime) -> int:
         ).all()
     released = 0
     for row in expired:
+        if row.state == "placed":  # the attempt first: a crash in between leaves the lease to sweep again
+            outcome = "answered" if row.callee_answered_at is not None else "unknown"
+            finish_attempt(engine, row.attempt_id, now, outcome=outcome, centre_state=None, keys=None)
         with engine.begin() as conn:
             gone = conn.execute(
                 update(_desk)
-                .where(_desk.c.attempt_id == row.attempt_id, _desk.c.lease_until < now)
+                .where(
+                    _desk.c.attempt_id == row.attempt_id,
+                    _desk.c.disposed_at.is_(None),
+                    _desk.c.lease_until < now,
+                )
                 .values(lease_until=None, released_reason="lease_expired", disposed_at=now)
             ).rowcount
-        if not gone:
-            continue  # the heartbeat came back in time, or another sweep took it
-        released += 1
-        if row.state in ("queued", "submitting"):
-            release_attempt(engine, row.attempt_id, now, retry_at=None, reason="desk lease expired")
-        elif row.state == "placed":
-            outcome = "answered" if row.callee_answered_at is not None else "unknown"
-            finish_attempt(engine, row.attempt_id, now, outcome=outcome, centre_state=None, keys=None)
+            if gone and row.state in ("queued", "submitting"):
+                _release(conn, row.attempt_id, now, None, "desk lease expired")
+        released += int(bool(gone))
     return released
+
+
+def _release(
+    conn: Connection, attempt_id: int, now: datetime, retry_at: datetime | None, reason: str
+) -> None:
+    """The offer never reached the phone: abandon the attempt, the task is pending again (not an
+    attempt). In the caller's transaction, so the desk row and the attempt move together."""
+    moved = conn.execute(
+        update(_attempt)
+        .where(_attempt.c.id == attempt_id, _attempt.c.state.in_(("queued", "submitting")))
+        .values(state="abandoned", finished_at=now, error=reason, lease_until=None)
+        .returning(_attempt.c.task_id)
+    ).first()
+    if moved is not None:
+        conn.execute(
+            update(_task)
+            .where(_task.c.id == moved.task_id, _task.c.state == "in_flight")
+            .values(state="pending", next_attempt_at=retry_at, updated_at=now)
+        )
 
 
 def heartbeat(engine: Engine, agent_id: int, now: datetime, lease_s: float) -> int:
@@ -277,7 +299,8 @@ def skip_offer(engine: Engine, agent_id: int, attempt_id: int, now: datetime) ->
         if row is None:
             return False
         conn.execute(delete(_reservation).where(_reservation.c.task_id == row.task_id))
-    return release_attempt(engine, attempt_id, now, retry_at=now, reason="skipped on the desk")
+        _release(conn, attempt_id, now, now, "skipped on the desk")
+    return True
 
 
 def release_undialled(engine: Engine, agent_id: int, now: datetime) -> int:
@@ -290,6 +313,6 @@ def release_undialled(engine: Engine, agent_id: int, now: datetime) -> int:
             .values(lease_until=None, released_reason="agent_away", disposed_at=now)
             .returning(_desk.c.attempt_id)
         ).all()
-    for row in rows:
-        release_attempt(engine, row.attempt_id, now, retry_at=None, reason="agent went away from the desk")
+        for row in rows:
+            _release(conn, row.attempt_id, now, None, "agent went away from the desk")
     return len(rows)
