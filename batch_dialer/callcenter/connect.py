@@ -1,4 +1,4 @@
-"""Pick the adapter from a URL, so settings carry one string (saq ``Queue.from_url`` style)."""
+"""Open the adapter a URL names (saq ``Queue.from_url`` style): settings carry one string."""
 
 from __future__ import annotations
 
@@ -8,10 +8,25 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from batch_dialer.callcenter.adapters import AdapterOptions, product_for_url
 from batch_dialer.callcenter.base import CallCenter
-from batch_dialer.callcenter.guoxin_http import DEFAULT_TIMEOUT, GuoxinHttp
+from batch_dialer.callcenter.capabilities import CentreAdapter
+from batch_dialer.callcenter.guoxin_http import DEFAULT_TIMEOUT
 
-__all__ = ["connect"]
+__all__ = ["connect", "open_adapter"]
+
+
+def open_adapter(
+    url: str,
+    password: str | None = None,
+    tz: str | ZoneInfo = "Asia/Shanghai",
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> CentreAdapter:
+    """The adapter of the product the URL's scheme names; an unknown scheme is a ValueError naming it."""
+    options = AdapterOptions(url, password=password, tz=tz, timeout=timeout, transport=transport, clock=clock)
+    return product_for_url(url).open(options)
 
 
 def connect(
@@ -22,10 +37,11 @@ def connect(
     transport: httpx.BaseTransport | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> CallCenter:
-    """``http://`` / ``https://`` → the Guoxin HTTP adapter; any other scheme is a ValueError naming it."""
-    scheme, sep, _ = url.partition("://")
-    scheme = scheme.lower() if sep else ""
-    if scheme in ("http", "https"):
-        return GuoxinHttp(url, password=password, tz=tz, timeout=timeout, transport=transport, clock=clock)
-    shown = repr(scheme) if scheme else "none"
-    raise ValueError(f"unsupported call centre URL scheme {shown}: use http://host:port or https://host:port")
+    """A Guoxin-style centre (importers, reports and ``centre`` commands use its whole HTTP surface)."""
+    adapter = open_adapter(url, password, tz, timeout, transport, clock)
+    if not isinstance(adapter, CallCenter):
+        adapter.close()
+        raise ValueError(
+            f"the centre at this URL is not a Guoxin-style HTTP centre ({type(adapter).__name__})"
+        )
+    return adapter

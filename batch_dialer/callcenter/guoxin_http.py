@@ -1,4 +1,4 @@
-"""The Guoxin call centre over HTTP (document 002: §3, §14, §18–§21, §24), per notes/contract.md.
+"""The Guoxin call centre over HTTP (document 002: §3, §14, §18–§21, §24), per docs/guoxin-contract.md.
 
 Written against the document, not the simulator: the HTTP status is authoritative, except that a 200
 whose body is exactly a documented code means that code (real centres answer both ways).
@@ -25,6 +25,7 @@ from batch_dialer.callcenter.errors import (
     UnexpectedResponse,
     error_for_status,
 )
+from batch_dialer.callcenter.guoxin_options import GuoxinOptions, guoxin_options
 from batch_dialer.callcenter.log_redaction import install_log_redaction
 from batch_dialer.callcenter.masking import mask_phone, redact
 from batch_dialer.callcenter.payloads import (
@@ -81,6 +82,7 @@ class GuoxinHttp(CallCenter):
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] | None = None,
         limits: httpx.Limits = DEFAULT_LIMITS,
+        options: GuoxinOptions | None = None,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -89,6 +91,7 @@ class GuoxinHttp(CallCenter):
         self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self._password = password or None
         self._clock = clock
+        self.options = options if options is not None else guoxin_options()
         self._client = httpx.Client(
             base_url=url.copy_with(query=None, fragment=None),
             timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
@@ -175,7 +178,8 @@ class GuoxinHttp(CallCenter):
             raise ValueError(f"IVR variables must be named tts<something>, got {bad!r}")
         params: dict[str, str] = {"token": token, "callee": callee, "toneid": str(toneid)}
         params.update(tts)
-        params["pwd"] = self._pwd(callee, "")
+        if self.options.tts_pwd:  # §18 lists no pwd: only for a centre known to want one
+            params["pwd"] = self._pwd(callee, "")
         params["opt"] = "IVR_TTS_CALL"
         log.debug("IVR_TTS_CALL token=%s callee=%s toneid=%s", token, mask_phone(callee), toneid)
         self._call("GET", _CALLCTRL, "IVR_TTS_CALL", params=params)
@@ -252,13 +256,22 @@ class GuoxinHttp(CallCenter):
             raise self._unreadable("EXTNUM_STATE", exc) from None
 
     # --- contacts and opportunities (§19, §20) ---------------------------------------------------
+    def _push(self, path: str, operation: str, data: str) -> None:
+        """GET ``?data=…`` as §19/§20 show it while the URL fits ``options.max_get_url``; else a form POST
+        (same field, same encoding) so a long list is never cut by a proxy or the servlet's header limit."""
+        request = self._client.build_request("GET", path, params={"data": data})
+        if len(str(request.url).encode("ascii")) <= self.options.max_get_url:
+            self._call("GET", path, operation, params={"data": data})
+        else:
+            self._call("POST", path, operation, data={"data": data})
+
     def push_contacts(self, records: Sequence[ContactRecord]) -> None:
         if records:
-            self._call("POST", _CONTACTS, "ContactsSrvlt", data={"data": contacts_json(records)})
+            self._push(_CONTACTS, "ContactsSrvlt", contacts_json(records))
 
     def push_opportunities(self, records: Sequence[OpportunityRecord]) -> None:
         if records:
-            self._call("POST", _PREORDER, "PreorderSrvlt", data={"data": opportunities_json(records)})
+            self._push(_PREORDER, "PreorderSrvlt", opportunities_json(records))
 
     def contacts_request_size(self, records: Sequence[ContactRecord]) -> int:
         return contacts_body_size(records)

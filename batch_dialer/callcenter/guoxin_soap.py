@@ -1,17 +1,13 @@
 """The Guoxin centre's SOAP services (§25 Click2CallControl, §26 TextToCallService, §28 CallRecordHome).
 
-The WSDLs ship in ``wsdl/`` (written from the document's Java signatures, see notes/contract.md) and are
-parsed once per process; each service is bound to the centre's address with ``create_service``, so no
-WSDL is ever fetched over the network.
+Operations are called through the WSDL the centre publishes (``soap_clients``): parts by the binding's
+own names, one zeep client per thread. Readings where the document is silent: docs/guoxin-contract.md.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import datetime
-from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -19,9 +15,8 @@ import requests
 import zeep
 import zeep.exceptions
 import zeep.helpers
-from zeep.proxy import ServiceProxy
-from zeep.transports import Transport
 
+from batch_dialer.callcenter.capabilities import TimedTtsCalls
 from batch_dialer.callcenter.errors import (
     BadParameters,
     CallCenterError,
@@ -33,42 +28,14 @@ from batch_dialer.callcenter.errors import (
 from batch_dialer.callcenter.log_redaction import install_log_redaction
 from batch_dialer.callcenter.masking import redact
 from batch_dialer.callcenter.results import CallLogEntry, Click2CallState, TextToCall, TextToCallState
+from batch_dialer.callcenter.soap_clients import SoapEndpoint, soap_endpoint
 
-__all__ = ["SOAP_NAMESPACE", "GuoxinSoap", "soap_service"]
+__all__ = ["GuoxinSoap", "soap_endpoint"]
 
 install_log_redaction()
 
-SOAP_NAMESPACE = "http://webservice.bridge.guoxin.cn"
-_SERVICES = ("TextToCallService", "CallRecordHome", "Click2CallControl")
 
-_clients: dict[tuple[str, str, float, float], tuple[zeep.Client, ServiceProxy]] = {}
-_clients_lock = threading.Lock()
-
-T = TypeVar("T")
-
-
-def soap_service(name: str, base_url: str, timeout: float, operation_timeout: float) -> ServiceProxy:
-    """The process-wide zeep service for ``name`` at ``base_url`` (built on first use, then cached)."""
-    if name not in _SERVICES:
-        raise ValueError(f"unknown Guoxin SOAP service {name!r}")
-    address = f"{base_url.rstrip('/')}/bridge/services/{name}"
-    key = (name, address, timeout, operation_timeout)
-    with _clients_lock:
-        entry = _clients.get(key)
-        if entry is None:
-            wsdl = resources.files("batch_dialer.callcenter") / "wsdl" / f"{name}.wsdl"
-            with resources.as_file(wsdl) as path:
-                client = zeep.Client(
-                    str(path),
-                    transport=Transport(timeout=timeout, operation_timeout=operation_timeout),
-                    settings=zeep.Settings(strict=True, xml_huge_tree=False),
-                )
-            service = client.create_service(f"{{{SOAP_NAMESPACE}}}{name}HttpBinding", address)
-            entry = _clients[key] = (client, service)
-    return entry[1]
-
-
-class GuoxinSoap:
+class GuoxinSoap(TimedTtsCalls):
     """Typed calls to the three SOAP services; failures become ``CallCenterError`` subclasses."""
 
     def __init__(
@@ -90,13 +57,14 @@ class GuoxinSoap:
     def __repr__(self) -> str:
         return f"GuoxinSoap({self.origin!r})"
 
-    def _service(self, name: str) -> ServiceProxy:
-        return soap_service(name, self._base_url, self._timeout, self._operation_timeout)
+    def endpoint(self, name: str) -> SoapEndpoint:
+        """This thread's client for service ``name`` (built from the centre's WSDL on first use)."""
+        return soap_endpoint(name, self._base_url, self._timeout, self._operation_timeout)
 
-    def _invoke(self, service: str, operation: str, call: Callable[[ServiceProxy], T]) -> T:
+    def _invoke(self, service: str, operation: str, *args: Any) -> Any:
         where = f"{service}.{operation}"
         try:
-            return call(self._service(service))
+            return self.endpoint(service).call(operation, *args)
         except zeep.exceptions.Fault as fault:
             error: CallCenterError
             text = redact(str(fault.message or "")).replace("\n", " ")[:200]
@@ -141,39 +109,33 @@ class GuoxinSoap:
             "linkkey": call.linkkey,
         }
 
-        def run(service: ServiceProxy) -> int:
-            return int(service.makeCall(info))
-
-        return self._invoke("TextToCallService", "makeCall", run)
+        value = self._invoke("TextToCallService", "makeCall", info)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise self._unreadable("TextToCallService.makeCall", "expected an int id") from None
 
     def remove(self, call_id: int) -> None:
-        self._invoke("TextToCallService", "remove", lambda s: s.remove(call_id))
+        self._invoke("TextToCallService", "remove", call_id)
 
     def list_with_token(
         self, first: int, max_results: int, servicetype: str, linkkey: int | None = None
     ) -> list[TextToCall]:
-        """Every call of ``servicetype`` (and ``linkkey``), whatever its state."""
-        rows = self._invoke(
-            "TextToCallService",
-            "listWithToken",
-            lambda s: s.listWithToken(first, max_results, servicetype, linkkey),
-        )
+        """Every call of ``servicetype`` (and ``linkkey``, an Integer; None sends it empty), whatever its
+        state: §26.3.3 ``listWithToken(first, maxResults, servicetype, linkkey)``."""
+        rows = self._invoke("TextToCallService", "listWithToken", first, max_results, servicetype, linkkey)
         return self._texttocals(rows, "listWithToken")
 
     def list_uncalled(
         self, first: int, max_results: int, servicetype: str, linkkey: int | None = None
     ) -> list[TextToCall]:
         """The calls still WAITING."""
-        rows = self._invoke(
-            "TextToCallService",
-            "listUnCalled",
-            lambda s: s.listUnCalled(first, max_results, servicetype, linkkey),
-        )
+        rows = self._invoke("TextToCallService", "listUnCalled", first, max_results, servicetype, linkkey)
         return self._texttocals(rows, "listUnCalled")
 
     def _texttocals(self, rows: Any, operation: str) -> list[TextToCall]:
         try:
-            return [self._texttocal(row) for row in _array_items(rows, "Texttocal")]
+            return [self._texttocal(row) for row in _array_items(rows)]
         except (TypeError, ValueError, KeyError) as exc:
             raise self._unreadable(f"TextToCallService.{operation}", exc) from None
 
@@ -217,43 +179,49 @@ class GuoxinSoap:
         begin_text = self._local(begin).astimezone(self.tz).strftime(fmt)
         end_text = self._local(end).astimezone(self.tz).strftime(fmt)
         rows = self._invoke(
-            "CallRecordHome",
-            "listCalllog",
-            lambda s: s.listCalllog(first, max_results, begin_text, end_text, telnum, direction),
+            "CallRecordHome", "listCalllog", first, max_results, begin_text, end_text, telnum, direction
         )
         try:
-            return [CallLogEntry.from_json(row) for row in _array_items(rows, "Calllog")]
+            return [CallLogEntry.from_json(row) for row in _array_items(rows)]
         except (TypeError, ValueError, OverflowError) as exc:
             raise self._unreadable("CallRecordHome.listCalllog", exc) from None
 
     # --- Click2CallControl (§25) -----------------------------------------------------------------
     def click2call(self, extnum: str, callee: str) -> str:
         """Ring agent ``extnum``, then the callee over a fixed/E1/GoIP line; returns the click-call id."""
-        return str(self._invoke("Click2CallControl", "click2call", lambda s: s.click2call(extnum, callee)))
+        return str(self._invoke("Click2CallControl", "click2call", extnum, callee))
 
     def click2ipcall(self, extnum: str, callee: str) -> str:
         """As ``click2call`` over a VoIP line."""
-        return str(
-            self._invoke("Click2CallControl", "click2ipcall", lambda s: s.click2ipcall(extnum, callee))
-        )
+        return str(self._invoke("Click2CallControl", "click2ipcall", extnum, callee))
 
     def click2hungup(self, click_call_id: str) -> None:
-        self._invoke("Click2CallControl", "click2hungup", lambda s: s.click2hungup(click_call_id))
+        self._invoke("Click2CallControl", "click2hungup", click_call_id)
 
     def state4click(self, click_call_id: str) -> Click2CallState:
-        value = self._invoke("Click2CallControl", "state4click", lambda s: s.state4click(click_call_id))
+        value = self._invoke("Click2CallControl", "state4click", click_call_id)
         try:
             return Click2CallState(int(value))
         except (TypeError, ValueError):
             raise self._unreadable("Click2CallControl.state4click", "an undocumented state") from None
 
 
-def _array_items(value: Any, item_name: str) -> list[dict[str, Any]]:
-    """zeep's ArrayOfX (or None) as a list of plain dicts, skipping nil items."""
+def _array_items(value: Any) -> list[dict[str, Any]]:
+    """The records of an array answer as plain dicts, skipping nil items: XFire wraps them
+    (``<out><Texttocal>…</Texttocal>…</out>``), JAX-WS repeats the result element (``<return>…``)."""
     if value is None:
         return []
     data = zeep.helpers.serialize_object(value, dict)
-    items = data.get(item_name) if isinstance(data, dict) else data
+    if isinstance(data, dict):  # the ArrayOfX wrapper: its one list-valued field holds the items
+        lists = [v for k, v in data.items() if k != "_raw_elements" and isinstance(v, list)]
+        if lists:
+            data = lists[0]
+        elif all(v is None for k, v in data.items() if k != "_raw_elements"):
+            data = []
+        else:
+            data = [data]
     return [
-        {k: v for k, v in item.items() if k != "_raw_elements"} for item in (items or []) if item is not None
+        {k: v for k, v in item.items() if k != "_raw_elements"}
+        for item in (data or [])
+        if isinstance(item, dict)
     ]

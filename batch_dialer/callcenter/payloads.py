@@ -1,4 +1,7 @@
-"""The ``data=<json>`` bodies of ContactsSrvlt (§19) and PreorderSrvlt (§20), and their encoded size.
+"""The ``data=<json>`` of ContactsSrvlt (§19) and PreorderSrvlt (§20), and its encoded size.
+
+Sent as GET ``?data=…`` (as the document shows it) while the URL fits DIALER_GUOXIN_MAX_GET_URL, else as
+a form POST with the same field (``GuoxinHttp._push``).
 
 JSON is ASCII-escaped (``\\uXXXX``) so the centre's servlet decodes it identically whatever charset it
 assumes for form bodies.

@@ -159,14 +159,22 @@ class AgentState:
         )
 
 
+def _rating(value: Any) -> int | None:
+    """§21 estimate: "Integer 客户评价，1:非常满意，2:满意，3 不满意"; the example sends "" (not rated)."""
+    text = "" if value is None else str(value).strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= 3 else None
+
+
 def _epoch_ms(value: Any) -> datetime:
     return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class CallLogEntry:
-    """One call-log row (§21 JSON, §28 Calllog). ``clickcallid`` is the token/id the call was submitted
-    with; ``estimate`` the satisfaction key pressed (None when none)."""
+    """One call-log row (§21 JSON, §28 Calllog), in the document's meanings: ``estimate`` is the
+    customer's rating 1 非常满意 / 2 满意 / 3 不满意 (None when not rated; it is not an IVR key),
+    ``clickcallid`` the id a §25 click-to-call returned ("" for other calls; not our token). Our calls
+    are found by ``callee`` and ``begin_time`` (docs/guoxin-contract.md, §21)."""
 
     id: int
     caller: str
@@ -174,7 +182,7 @@ class CallLogEntry:
     begin_time: datetime
     duration: int
     state: str
-    estimate: str | None
+    estimate: int | None
     clickcallid: str
     callid: str
     channel: str = ""
@@ -184,7 +192,6 @@ class CallLogEntry:
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> CallLogEntry:
-        estimate = obj.get("estimate")
         return cls(
             id=_int(obj.get("id")),
             caller=_text(obj.get("caller")),
@@ -192,7 +199,7 @@ class CallLogEntry:
             begin_time=_epoch_ms(obj.get("beginTime") or 0),
             duration=_int(obj.get("duration")),
             state=_text(obj.get("state")),
-            estimate=None if estimate in (None, "") else str(estimate),
+            estimate=_rating(obj.get("estimate")),
             clickcallid=_text(obj.get("clickcallid")),
             callid=_text(obj.get("callid")),
             channel=_text(obj.get("channel")),
@@ -277,10 +284,8 @@ class TextToCallState(StrEnum):
     CONFIRM = "CONFIRM"
     RING_TIME_OUT = "RING_TIME_OUT"
     CALL_FAILED = "CALL_FAILED"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (TextToCallState.CONFIRM, TextToCallState.RING_TIME_OUT, TextToCallState.CALL_FAILED)
+    # Whether a state ends a call is the soap_tts kind's decision (a RING_TIME_OUT between the centre's
+    # own tries does not): see campaigns/kinds/soap_tts.py.
 
 
 class Click2CallState(IntEnum):

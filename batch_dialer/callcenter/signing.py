@@ -1,4 +1,5 @@
-"""The ``pwd`` signature of captcha calls (§3) and IVR_TTS_CALL (contract), and the centre's "today"."""
+"""The ``pwd`` signature of captcha calls (§3; IVR_TTS_CALL only with DIALER_GUOXIN_TTS_PWD, see
+docs/guoxin-contract.md), and the centre's "today"."""
 
 from __future__ import annotations
 

@@ -1,19 +1,27 @@
 """Every state change of an attempt and its task, each a compare-and-set in one transaction.
 
 A redelivered or duplicated message finds the row already moved and does nothing, which is
-what makes "each call placed exactly once" hold through crashes and retries.
+what makes "each call placed exactly once" hold through crashes and retries. Every move goes through
+``_move_attempt`` / ``_move_task``, which consult the transition tables in ``attempt_states`` first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Row, select, update
 
-from batch_dialer.campaigns.attempt_states import check_attempt_transition
+from batch_dialer.campaigns.attempt_states import (
+    AttemptState,
+    Outcome,
+    TaskState,
+    check_attempt_transition,
+    check_transition,
+)
+from batch_dialer.campaigns.campaign_row import CampaignRow
+from batch_dialer.campaigns.kinds.base import DialJob, PollTarget
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact, Opportunity, table_of
 from batch_dialer.campaigns.task_decision import TaskDecision, decide_task
 
@@ -23,23 +31,17 @@ __all__ = [
     "begin_submit",
     "due_polls",
     "finish_attempt",
+    "load_campaign",
     "mark_placed",
     "poll_targets",
+    "recent_rejections",
+    "reject_attempt",
     "release_attempt",
+    "remember_code",
+    "renew_submit_lease",
     "reschedule_poll",
+    "servicetype_for",
 ]
-
-# Every compare-and-set below makes one of these moves; the state tables must allow each of them.
-LEDGER_MOVES = (
-    ("queued", "submitting"),  # begin_submit
-    ("submitting", "placed"),  # mark_placed
-    ("queued", "abandoned"),  # release_attempt
-    ("submitting", "abandoned"),  # release_attempt
-    ("placed", "final"),  # finish_attempt
-    ("placed", "unknown"),  # finish_attempt, no result before the deadline
-)
-for _move in LEDGER_MOVES:
-    check_attempt_transition(*_move)
 
 _attempt = table_of(CallAttempt)
 _task = table_of(CallTask)
@@ -48,57 +50,66 @@ _contact = table_of(Contact)
 _opp = table_of(Opportunity)
 
 
-@dataclass(frozen=True)
-class DialJob:
-    """All a worker needs to place one attempt."""
+def _move_attempt(
+    conn: Connection,
+    attempt_id: int,
+    sources: Iterable[AttemptState],
+    target: AttemptState,
+    values: dict[str, Any],
+) -> Row[Any] | None:
+    """CAS one attempt from any of ``sources`` to ``target``; returns (task_id, campaign_id, answered_at)
+    when it moved. Every source → target pair must be in the table (IllegalTransition otherwise)."""
+    froms = tuple(sources)
+    for source in froms:
+        check_attempt_transition(source, target)
+    return conn.execute(
+        update(_attempt)
+        .where(_attempt.c.id == attempt_id, _attempt.c.state.in_([s.value for s in froms]))
+        .values(state=target.value, **values)
+        .returning(_attempt.c.task_id, _attempt.c.campaign_id, _attempt.c.answered_at)
+    ).first()
 
-    attempt_id: int
-    task_id: int
-    campaign_id: int
-    token: str
-    phone: str
-    attempt_no: int
-    resubmission: bool  # an earlier submission may have reached the centre
-    campaign: dict[str, Any]
-    contact: dict[str, Any]
-    code: str | None
+
+def _move_task(
+    conn: Connection, task_id: int, source: TaskState, target: TaskState, values: dict[str, Any]
+) -> bool:
+    """CAS one task; a same-state write (a retry: in_flight → pending is a move, pending → pending not)."""
+    check_transition(source, target)
+    if target.is_final:
+        values = {**values, "final_at": values.get("updated_at")}
+    moved = conn.execute(
+        update(_task)
+        .where(_task.c.id == task_id, _task.c.state == source.value)
+        .values(state=target.value, **values)
+    ).rowcount
+    return bool(moved)
+
+
+def load_campaign(conn: Connection, campaign_id: int) -> CampaignRow:
+    return CampaignRow.from_mapping(
+        conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).one()._mapping
+    )
 
 
 def begin_submit(engine: Engine, attempt_id: int, now: datetime, lease_s: float) -> DialJob | None:
     """Mark the attempt as being submitted (CAS) and load what placing it needs.
 
     Returns None when another delivery already moved it on. An attempt found in `submitting`
-    whose lease ran out is handed out again as a resubmission: its token protects the callee.
+    whose lease ran out is handed out again as a resubmission: its earlier submission may have
+    reached the centre, so the kind looks for it there first.
     """
     lease_until = now + timedelta(seconds=lease_s)
     with engine.begin() as conn:
-        moved = conn.execute(
-            update(_attempt)
-            .where(_attempt.c.id == attempt_id, _attempt.c.state == "queued")
-            .values(state="submitting", lease_until=lease_until)
-        ).rowcount
         resubmission = False
-        if not moved:
-            moved = conn.execute(
-                update(_attempt)
-                .where(
-                    _attempt.c.id == attempt_id,
-                    _attempt.c.state == "submitting",
-                    _attempt.c.lease_until <= now,
-                )
-                .values(lease_until=lease_until)
-            ).rowcount
-            resubmission = bool(moved)
-        if not moved:
-            return None
-        row = conn.execute(
-            select(_attempt, _campaign.c.kind.label("campaign_kind"))
-            .join(_campaign, _campaign.c.id == _attempt.c.campaign_id)
-            .where(_attempt.c.id == attempt_id)
-        ).one()
-        campaign = dict(
-            conn.execute(select(_campaign).where(_campaign.c.id == row.campaign_id)).one()._mapping
+        moved = _move_attempt(
+            conn, attempt_id, [AttemptState.QUEUED], AttemptState.SUBMITTING, {"lease_until": lease_until}
         )
+        if moved is None:
+            resubmission = renew_submit_lease(conn, attempt_id, now, lease_until)
+            if not resubmission:
+                return None
+        row = conn.execute(select(_attempt).where(_attempt.c.id == attempt_id)).one()
+        campaign = load_campaign(conn, row.campaign_id)
         task = conn.execute(select(_task.c.contact_id).where(_task.c.id == row.task_id)).one()
         contact = _contact_fields(conn, task.contact_id, campaign)
     return DialJob(
@@ -115,10 +126,25 @@ def begin_submit(engine: Engine, attempt_id: int, now: datetime, lease_s: float)
     )
 
 
-def _contact_fields(conn: Connection, contact_id: int, campaign: dict[str, Any]) -> dict[str, Any]:
+def renew_submit_lease(conn: Connection, attempt_id: int, now: datetime, lease_until: datetime) -> bool:
+    """Take over a `submitting` attempt whose lease ran out (not a state change: the lease only)."""
+    return bool(
+        conn.execute(
+            update(_attempt)
+            .where(
+                _attempt.c.id == attempt_id,
+                _attempt.c.state == AttemptState.SUBMITTING.value,
+                _attempt.c.lease_until <= now,
+            )
+            .values(lease_until=lease_until)
+        ).rowcount
+    )
+
+
+def _contact_fields(conn: Connection, contact_id: int, campaign: CampaignRow) -> dict[str, Any]:
     """The contact as placeholders see it: name, company, phone, product and every extra column."""
     contact = conn.execute(select(_contact).where(_contact.c.id == contact_id)).one()
-    products = (campaign.get("audience") or {}).get("products") or []
+    products = (campaign.audience or {}).get("products") or []
     query = select(_opp.c.product, _opp.c.comment, _opp.c.qq).where(_opp.c.contact_id == contact_id)
     if products:
         query = query.where(_opp.c.product.in_(products))
@@ -135,6 +161,16 @@ def _contact_fields(conn: Connection, contact_id: int, campaign: dict[str, Any])
     return fields
 
 
+def remember_code(engine: Engine, attempt_id: int, code: str) -> str:
+    """Store the attempt's captcha code once; a resubmission reads back the first one stored."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(_attempt).where(_attempt.c.id == attempt_id, _attempt.c.code.is_(None)).values(code=code)
+        )
+        stored = conn.scalar(select(_attempt.c.code).where(_attempt.c.id == attempt_id))
+    return str(stored or code)
+
+
 def mark_placed(
     engine: Engine,
     attempt_id: int,
@@ -143,21 +179,21 @@ def mark_placed(
     result_deadline_s: float,
     centre_ref: str | None = None,
 ) -> bool:
-    """The centre accepted the call (200, or 483 for a resubmission): count it as a real placement."""
+    """The centre accepted the call (or knew it already): count it as a real placement."""
     with engine.begin() as conn:
-        moved = conn.execute(
-            update(_attempt)
-            .where(_attempt.c.id == attempt_id, _attempt.c.state == "submitting")
-            .values(
-                state="placed",
-                placed_at=now,
-                next_poll_at=now + timedelta(seconds=poll_interval_s),
-                poll_deadline=now + timedelta(seconds=result_deadline_s),
-                lease_until=None,
-                centre_ref=centre_ref,
-            )
-            .returning(_attempt.c.task_id)
-        ).first()
+        moved = _move_attempt(
+            conn,
+            attempt_id,
+            [AttemptState.SUBMITTING],
+            AttemptState.PLACED,
+            {
+                "placed_at": now,
+                "next_poll_at": now + timedelta(seconds=poll_interval_s),
+                "poll_deadline": now + timedelta(seconds=result_deadline_s),
+                "lease_until": None,
+                "centre_ref": centre_ref,
+            },
+        )
         if moved is None:
             return False
         conn.execute(
@@ -174,7 +210,7 @@ def release_attempt(
     now: datetime,
     *,
     retry_at: datetime | None,
-    task_state: str = "pending",
+    task_state: TaskState = TaskState.PENDING,
     code: int | None = None,
     reason: str = "",
 ) -> bool:
@@ -183,23 +219,73 @@ def release_attempt(
     `code` keeps the centre's refusal (486/480/503) so the pacer can see congestion.
     """
     with engine.begin() as conn:
-        moved = conn.execute(
-            update(_attempt)
-            .where(_attempt.c.id == attempt_id, _attempt.c.state.in_(("queued", "submitting")))
-            .values(
-                state="abandoned", finished_at=now, centre_state=code, error=reason[:500], lease_until=None
-            )
-            .returning(_attempt.c.task_id)
-        ).first()
+        moved = _move_attempt(
+            conn,
+            attempt_id,
+            [AttemptState.QUEUED, AttemptState.SUBMITTING],
+            AttemptState.ABANDONED,
+            {"finished_at": now, "centre_state": code, "error": reason[:500], "lease_until": None},
+        )
         if moved is None:
             return False
-        values: dict[str, Any] = {"state": task_state, "updated_at": now, "next_attempt_at": retry_at}
-        if task_state != "pending":
-            values["final_at"] = now
-        conn.execute(
-            update(_task).where(_task.c.id == moved.task_id, _task.c.state == "in_flight").values(**values)
+        _move_task(
+            conn,
+            moved.task_id,
+            TaskState.IN_FLIGHT,
+            TaskState(task_state),
+            {"updated_at": now, "next_attempt_at": retry_at},
         )
     return True
+
+
+def reject_attempt(engine: Engine, attempt_id: int, now: datetime, *, code: int, reason: str) -> bool:
+    """The centre refused this contact's data (400/420): the attempt ends `rejected`, the task invalid."""
+    with engine.begin() as conn:
+        moved = _move_attempt(
+            conn,
+            attempt_id,
+            [AttemptState.SUBMITTING],
+            AttemptState.FINAL,
+            {
+                "outcome": Outcome.REJECTED.value,
+                "centre_state": code,
+                "error": reason[:500],
+                "finished_at": now,
+                "lease_until": None,
+            },
+        )
+        if moved is None:
+            return False
+        _move_task(
+            conn,
+            moved.task_id,
+            TaskState.IN_FLIGHT,
+            TaskState.INVALID,
+            {"updated_at": now, "last_outcome": Outcome.REJECTED.value, "next_attempt_at": None},
+        )
+    return True
+
+
+def recent_rejections(engine: Engine, campaign_id: int, run: int) -> int:
+    """How many of the campaign's last ``run`` ended submissions in a row were rejected (400/420)."""
+    with engine.connect() as conn:
+        outcomes = list(
+            conn.scalars(
+                select(_attempt.c.outcome)
+                .where(
+                    _attempt.c.campaign_id == campaign_id,
+                    _attempt.c.state.in_([AttemptState.FINAL.value, AttemptState.PLACED.value]),
+                )
+                .order_by(_attempt.c.id.desc())
+                .limit(run)
+            )
+        )
+    count = 0
+    for outcome in outcomes:
+        if outcome != Outcome.REJECTED.value:
+            break
+        count += 1
+    return count
 
 
 def due_polls(engine: Engine, now: datetime, limit: int, interval_s: float) -> list[int]:
@@ -208,7 +294,7 @@ def due_polls(engine: Engine, now: datetime, limit: int, interval_s: float) -> l
         ids = list(
             conn.scalars(
                 select(_attempt.c.id)
-                .where(_attempt.c.state == "placed", _attempt.c.next_poll_at <= now)
+                .where(_attempt.c.state == AttemptState.PLACED.value, _attempt.c.next_poll_at <= now)
                 .order_by(_attempt.c.next_poll_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -221,21 +307,6 @@ def due_polls(engine: Engine, now: datetime, limit: int, interval_s: float) -> l
                 .values(next_poll_at=now + timedelta(seconds=max(interval_s, 1.0) * 3))
             )
     return ids
-
-
-@dataclass(frozen=True)
-class PollTarget:
-    attempt_id: int
-    task_id: int
-    campaign_id: int
-    kind: str
-    token: str
-    centre_ref: str | None
-    placed_at: datetime
-    answered_at: datetime | None
-    poll_deadline: datetime | None
-    ivr_max_seconds: int
-    servicetype: str
 
 
 def poll_targets(engine: Engine, attempt_ids: Sequence[int]) -> list[PollTarget]:
@@ -255,7 +326,7 @@ def poll_targets(engine: Engine, attempt_ids: Sequence[int]) -> list[PollTarget]
                 _campaign.c.token_salt,
             )
             .join(_campaign, _campaign.c.id == _attempt.c.campaign_id)
-            .where(_attempt.c.id.in_(attempt_ids), _attempt.c.state == "placed")
+            .where(_attempt.c.id.in_(attempt_ids), _attempt.c.state == AttemptState.PLACED.value)
         ).all()
     return [
         PollTarget(
@@ -283,8 +354,7 @@ def servicetype_for(campaign_id: int, salt: str) -> str:
 def reschedule_poll(
     engine: Engine, attempt_id: int, now: datetime, interval_s: float, answered: bool = False
 ) -> None:
-    """Not final yet: poll again later (and remember when the callee answered)."""
-    values: dict[str, Any] = {"next_poll_at": now + timedelta(seconds=interval_s)}
+    """Not final yet: poll again later (and remember when the callee answered). Not a state change."""
     with engine.begin() as conn:
         if answered:
             conn.execute(
@@ -293,7 +363,9 @@ def reschedule_poll(
                 .values(answered_at=now)
             )
         conn.execute(
-            update(_attempt).where(_attempt.c.id == attempt_id, _attempt.c.state == "placed").values(**values)
+            update(_attempt)
+            .where(_attempt.c.id == attempt_id, _attempt.c.state == AttemptState.PLACED.value)
+            .values(next_poll_at=now + timedelta(seconds=interval_s))
         )
 
 
@@ -302,58 +374,63 @@ def finish_attempt(
     attempt_id: int,
     now: datetime,
     *,
-    outcome: str,
+    outcome: Outcome,
     centre_state: int | None,
     keys: dict[str, str] | None,
-    attempt_state: str = "final",
+    attempt_state: AttemptState = AttemptState.FINAL,
+    dials: int = 1,
 ) -> TaskDecision | None:
-    """Record the attempt's outcome (CAS placed→final/unknown) and move its task per the policy."""
+    """Record the attempt's outcome (CAS placed→final/unknown) and move its task per the policy.
+
+    ``dials``: how often the centre dialled for this attempt; the extra ones count as the task's
+    attempts and toward the per-number cap like placements of our own.
+    """
+    dials = max(1, dials)
     with engine.begin() as conn:
-        row = conn.execute(
-            update(_attempt)
-            .where(_attempt.c.id == attempt_id, _attempt.c.state == "placed")
-            .values(
-                state=attempt_state,
-                outcome=outcome,
-                centre_state=centre_state,
-                keys=keys or None,
-                finished_at=now,
-                next_poll_at=None,
-            )
-            .returning(_attempt.c.task_id, _attempt.c.campaign_id, _attempt.c.answered_at)
-        ).first()
+        row = _move_attempt(
+            conn,
+            attempt_id,
+            [AttemptState.PLACED],
+            attempt_state,
+            {
+                "outcome": outcome.value,
+                "centre_state": centre_state,
+                "keys": keys or None,
+                "finished_at": now,
+                "next_poll_at": None,
+                "dials": dials,
+            },
+        )
         if row is None:
             return None
-        if outcome == "answered" and row.answered_at is None:
+        if outcome is Outcome.ANSWERED and row.answered_at is None:
             conn.execute(update(_attempt).where(_attempt.c.id == attempt_id).values(answered_at=now))
+        if dials > 1:
+            conn.execute(
+                update(_task).where(_task.c.id == row.task_id).values(attempts=_task.c.attempts + (dials - 1))
+            )
         task = dict(conn.execute(select(_task).where(_task.c.id == row.task_id)).one()._mapping)
-        campaign = dict(
-            conn.execute(select(_campaign).where(_campaign.c.id == row.campaign_id)).one()._mapping
-        )
+        campaign = load_campaign(conn, row.campaign_id)
         recent: list[datetime] = []
-        if campaign.get("cap_count") and campaign.get("cap_period_s"):
-            since = now - timedelta(seconds=int(campaign["cap_period_s"]))
+        if campaign.cap_count and campaign.cap_period_s:
+            since = now - timedelta(seconds=int(campaign.cap_period_s))
             recent = [
-                t
-                for t in conn.scalars(
-                    select(_attempt.c.placed_at).where(
+                placed_at
+                for placed_at, n in conn.execute(
+                    select(_attempt.c.placed_at, _attempt.c.dials).where(
                         _attempt.c.phone == task["phone"], _attempt.c.placed_at >= since
                     )
                 )
-                if t is not None
+                if placed_at is not None
+                for _ in range(max(1, n or 1))
             ]
         decision = decide_task(campaign, task, outcome, now, recent)
         values: dict[str, Any] = {
-            "state": decision.state,
-            "last_outcome": outcome,
+            "last_outcome": outcome.value,
             "updated_at": now,
             "next_attempt_at": decision.next_attempt_at,
         }
         if keys:
             values["keys"] = keys
-        if decision.state != "pending":
-            values["final_at"] = now
-        conn.execute(
-            update(_task).where(_task.c.id == row.task_id, _task.c.state == "in_flight").values(**values)
-        )
+        _move_task(conn, row.task_id, TaskState.IN_FLIGHT, decision.state, values)
     return decision

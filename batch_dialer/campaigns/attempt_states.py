@@ -35,6 +35,7 @@ class Outcome(StrEnum):
     FAILED = "failed"
     NO_ANSWER = "no_answer"  # rang out (SOAP RING_TIME_OUT)
     UNKNOWN = "unknown"  # no result ever came before the poll deadline
+    REJECTED = "rejected"  # the centre refused this contact's data (400/420): never placed, not retried
 
 
 class TaskState(StrEnum):
@@ -120,6 +121,7 @@ ATTEMPT_TRANSITIONS: Mapping[AttemptState, frozenset[AttemptState]] = {
     AttemptState.SUBMITTING: frozenset(
         {
             AttemptState.PLACED,  # 200, or 483 for a resubmission of the same token
+            AttemptState.FINAL,  # refused for this contact's data (400/420): outcome rejected
             AttemptState.ABANDONED,  # refused (486/480/503) or never reached the centre
         }
     ),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Engine, and_, case, exists, func, insert, literal, select, true, union
 from sqlalchemy.sql.elements import ColumnElement
 
+from batch_dialer.campaigns.attempt_states import TaskState
 from batch_dialer.campaigns.models import (
     CallTask,
     Contact,
@@ -106,7 +107,7 @@ def create_tasks(engine: Engine, campaign_id: int, audience: Audience, now: date
         literal(campaign_id),
         _contact.c.id,
         _contact.c.phone,
-        case((on_dnc, "dnc"), else_="pending"),
+        case((on_dnc, TaskState.DNC.value), else_=TaskState.PENDING.value),
         case((on_dnc, now), else_=None),
         literal(now),
         literal(now),

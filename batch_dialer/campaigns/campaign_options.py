@@ -3,20 +3,21 @@
 Build with :meth:`CampaignOptions.build` to get :class:`CampaignOptionsError`, a one-line message naming
 the option (``--window '9-21': expected HH:MM-HH:MM``), instead of pydantic's multi-line report.
 
+The options every campaign has live here; each kind's own options (``--toneid``, ``--tts``, ``--text``,
+``--extnum`` …) live in its module under ``kinds/`` and are validated by its options model, so nothing
+about a kind is written here. ``option_fields()`` lists every option for the CLI and the web form.
+
 Choices: the audience filters combine as AND across options and OR within one (``--tag a --tag b``);
 ``--all`` excludes the filters. ``--start`` and ``--cron`` exclude each other. Naive ``--start``/``--end``
-are local to ``--tz``. A captcha code comes from ``--code-field`` or is generated with ``--code-digits``
-(default 6). ``soap_tts`` takes its text from ``--text`` and an optional ``--caller`` extension.
+are local to ``--tz``. ``--ivr-max`` (how long keys may still come after an answer) is 1..3600 s.
 ``render_tts`` and friends live in ``tts_templates`` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
@@ -28,8 +29,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from batch_dialer.campaigns.calling_window import CallingWindow, parse_days, parse_window, parse_zone
+from batch_dialer.campaigns.kinds.base import KindOptions
+from batch_dialer.campaigns.kinds.registry import KINDS, UnknownKind, kind_named
+from batch_dialer.campaigns.option_values import option_name, pairs
 from batch_dialer.campaigns.retry_schedule import RetrySchedule, parse_cap, parse_rate
 from batch_dialer.campaigns.tts_templates import (
     BUILTIN_FIELDS,
@@ -40,30 +45,18 @@ from batch_dialer.campaigns.tts_templates import (
 
 __all__ = [
     "BUILTIN_FIELDS",
-    "CampaignKind",
     "CampaignOptions",
     "CampaignOptionsError",
     "contact_fields",
+    "kind_option_fields",
+    "option_fields",
     "render_tts",
     "template_placeholders",
 ]
 
-_TTS_VAR = re.compile(r"^tts[A-Za-z0-9_]+$")
-_OPTION_NAMES = {"all_contacts": "--all", "key_label": "--key-label"}
-
-
-class CampaignKind(StrEnum):
-    TTS = "tts"  # §18 IVR_TTS_CALL
-    CAPTCHA = "captcha"  # §3 CLICK_TO_*_CAPTCHA
-    SOAP_TTS = "soap_tts"  # §26 TextToCallService.makeCall
-
 
 class CampaignOptionsError(ValueError):
     """A one-line message naming the bad option; safe to print as is."""
-
-
-def _option(field: str) -> str:
-    return _OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
 
 
 def _named(option: str, exc: Exception) -> ValueError:
@@ -71,22 +64,6 @@ def _named(option: str, exc: Exception) -> ValueError:
     message = str(exc)
     word = option.lstrip("-")
     return ValueError("--" + message if message.startswith(word + " ") else f"{option}: {message}")
-
-
-def _pairs(value: Any, option: str, what: str) -> Any:
-    """CLI ``["k=v", …]`` → dict (a dict passes through); duplicates and missing ``=`` are errors."""
-    if not isinstance(value, list | tuple):
-        return value
-    out: dict[str, str] = {}
-    for item in value:
-        key, sep, text = str(item).partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ValueError(f"{option} {str(item)[:40]!r}: expected {what}")
-        if key in out:
-            raise ValueError(f"{option} {key!r}: given twice")
-        out[key] = text
-    return out
 
 
 def _moment(value: Any, option: str, tz_name: str | None) -> datetime | None:
@@ -118,48 +95,40 @@ def _cron(value: str | None, option: str, tz_name: str | None) -> str | None:
 
 
 class CampaignOptions(BaseModel):
-    """The validated options of one campaign; field names follow the CLI options."""
+    """The validated options of one campaign; field names follow the CLI options. ``settings`` holds the
+    kind's own options, validated by the kind's model."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=200)
-    kind: CampaignKind
+    kind: str = Field(description=" | ".join(KINDS))
+    settings: KindOptions = Field(exclude=True)
     # audience
-    batch: list[int] = Field(default_factory=list)
-    tag: list[str] = Field(default_factory=list)
-    product: list[str] = Field(default_factory=list)
-    all_contacts: bool = False
-    # what to play
-    toneid: int | None = Field(default=None, ge=0)
-    tts: dict[str, str] = Field(default_factory=dict)
-    text: str | None = None
-    caller: str | None = Field(default=None, pattern=r"^\d{1,20}$")
-    line: Literal["ip", "fixed"] | None = None
-    playtimes: int | None = Field(default=None, ge=1, le=10)
-    precallcount: int | None = Field(default=None, ge=0, le=1000)
-    extnum: str | None = Field(default=None, pattern=r"^\d{1,20}$")
-    code_field: str | None = None
-    code_digits: int | None = Field(default=None, ge=4, le=10)
+    batch: list[int] = Field(default_factory=list, description="import batch id (repeatable)")
+    tag: list[str] = Field(default_factory=list, description="contact tag (repeatable)")
+    product: list[str] = Field(default_factory=list, description="opportunity product (repeatable)")
+    all_contacts: bool = Field(default=False, description="every contact")
     # timing (tz first: the others are read in it)
-    tz: str = "Asia/Shanghai"
-    start: datetime | None = None
-    cron: str | None = None
-    end: datetime | None = None
-    window: list[str] = Field(default_factory=list)
-    days: str | None = None
+    tz: str = Field(default="Asia/Shanghai", description="campaign time zone")
+    start: datetime | None = Field(default=None, description="YYYY-MM-DD HH:MM (campaign tz)")
+    cron: str | None = Field(default=None, description='nightly runs, e.g. "0 19 * * mon-fri"')
+    end: datetime | None = Field(default=None, description="YYYY-MM-DD HH:MM (campaign tz)")
+    window: list[str] = Field(default_factory=list, description="calling window HH:MM-HH:MM (repeatable)")
+    days: str | None = Field(default=None, description="e.g. mon-fri")
     # policy
-    max_attempts: int = Field(default=3, ge=1, le=20)
-    retry: list[str] = Field(default_factory=list)
-    cap: str | None = None
+    max_attempts: int = Field(default=3, ge=1, le=20, description="placements per contact at most")
+    retry: list[str] = Field(default_factory=list, description="e.g. busy=10m,30m,60m (repeatable)")
+    cap: str | None = Field(default=None, description="calls per number across campaigns, e.g. 5/24h")
     # limits
-    channels: int = Field(default=10, ge=1, le=10000)
-    max_queue: int = Field(default=0, ge=0)
-    rate: str | None = None
-    priority: int = Field(default=1, ge=1, le=100)
+    channels: int = Field(default=10, ge=1, le=10000, description="trunk channels this campaign may use")
+    max_queue: int = Field(default=0, ge=0, description="hold back while the agent queue reaches this")
+    rate: str | None = Field(default=None, description="ceiling, e.g. 60/min")
+    priority: int = Field(default=1, ge=1, le=100, description="share of channels against other campaigns")
+    ivr_max: int = Field(default=180, ge=1, le=3600, description="seconds keys may still arrive after answer")
     # reports
-    report_cron: str | None = None
-    report_dir: str | None = None
-    key_label: dict[str, str] = Field(default_factory=dict)
+    report_cron: str | None = Field(default=None, description="export the report on this cron")
+    report_dir: str | None = Field(default=None, description="where scheduled reports go")
+    key_label: dict[str, str] = Field(default_factory=dict, description="key=label, e.g. 1=非常满意")
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -167,10 +136,30 @@ class CampaignOptions(BaseModel):
     def build(cls, *, extra_fields: Collection[str] | None = None, **values: Any) -> CampaignOptions:
         """Validate CLI values. With ``extra_fields`` (the contact extra fields known to exist) a TTS
         placeholder must be a built-in or one of them; without it any field name is accepted."""
+        common = {k: v for k, v in values.items() if k in _COMMON}
+        # a kind's option given empty (None, [], {}) is as if not given: the CLI and forms send those
+        own = {k: v for k, v in values.items() if k not in _COMMON and v not in (None, [], {})}
+        kind_name = str(values.get("kind") or "")
+        context = {"extra_fields": extra_fields}
+        errors: list[str] = []
+        settings: KindOptions | None = None
         try:
-            return cls.model_validate(values, context={"extra_fields": extra_fields})
+            kind = kind_named(kind_name)
+        except UnknownKind as exc:
+            raise CampaignOptionsError(str(exc)) from None
+        for field in own:
+            if field not in kind.options.model_fields:
+                errors.append(_not_for_kind(field, kind_name))
+        if not errors:
+            try:
+                settings = kind.options.model_validate(own, context=context)
+            except ValidationError as exc:
+                errors.append(_one_line(exc, kind_name))
+        try:
+            return cls.model_validate({**common, "settings": settings}, context=context)
         except ValidationError as exc:
-            raise CampaignOptionsError(_one_line(exc)) from None
+            common_errors = _one_line(exc, None, skip=("settings",))
+            raise CampaignOptionsError("; ".join(e for e in (*errors, common_errors) if e)) from None
 
     # -- field checks ----------------------------------------------------------------------------
 
@@ -186,12 +175,12 @@ class CampaignOptions(BaseModel):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _moments(cls, value: Any, info: ValidationInfo) -> datetime | None:
-        return _moment(value, _option(str(info.field_name)), info.data.get("tz"))
+        return _moment(value, option_name(str(info.field_name)), info.data.get("tz"))
 
     @field_validator("cron", "report_cron")
     @classmethod
     def _crons(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _cron(value, _option(str(info.field_name)), info.data.get("tz"))
+        return _cron(value, option_name(str(info.field_name)), info.data.get("tz"))
 
     @field_validator("window")
     @classmethod
@@ -242,38 +231,10 @@ class CampaignOptions(BaseModel):
                 raise _named("--rate", exc) from None
         return value
 
-    @field_validator("tts", mode="before")
-    @classmethod
-    def _tts_pairs(cls, value: Any) -> Any:
-        return _pairs(value, "--tts", 'ttsVAR="template"')
-
     @field_validator("key_label", mode="before")
     @classmethod
     def _label_pairs(cls, value: Any) -> Any:
-        return _pairs(value, "--key-label", "KEY=LABEL such as 1=very satisfied")
-
-    @field_validator("tts")
-    @classmethod
-    def _tts(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        for var, template in value.items():
-            if not _TTS_VAR.match(var):
-                raise ValueError(f"--tts {var!r}: variable names start with 'tts' (e.g. ttsabc)")
-            _check_template(f"--tts {var}", template, info)
-        return value
-
-    @field_validator("text")
-    @classmethod
-    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None:
-            _check_template("--text", value, info)
-        return value
-
-    @field_validator("code_field")
-    @classmethod
-    def _code_field(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip().isidentifier():
-            raise ValueError(f"--code-field {value!r}: not a field name")
-        return None if value is None else value.strip()
+        return pairs(value, "--key-label", "KEY=LABEL such as 1=very satisfied")
 
     # -- cross-field checks ----------------------------------------------------------------------
 
@@ -288,28 +249,7 @@ class CampaignOptions(BaseModel):
             raise ValueError("--cron: give either --start or --cron, not both")
         if self.end is not None and self.start is not None and self.end <= self.start:
             raise ValueError("--end: must be after --start")
-        self._check_kind()
         return self
-
-    def _check_kind(self) -> None:
-        kind = self.kind
-        captcha_only = ("line", "playtimes", "precallcount", "extnum", "code_field", "code_digits")
-        for field in captcha_only:
-            if kind is not CampaignKind.CAPTCHA and getattr(self, field) is not None:
-                raise ValueError(f"{_option(field)}: only for --kind captcha")
-        if kind is not CampaignKind.TTS and self.tts:
-            raise ValueError("--tts: only for --kind tts (soap_tts takes --text)")
-        if kind is not CampaignKind.SOAP_TTS and (self.text is not None or self.caller is not None):
-            raise ValueError(f"{'--text' if self.text is not None else '--caller'}: only for --kind soap_tts")
-        if kind in (CampaignKind.TTS, CampaignKind.CAPTCHA) and self.toneid is None:
-            raise ValueError(f"--toneid: required for --kind {kind.value}")
-        if kind is CampaignKind.SOAP_TTS:
-            if self.toneid is not None:
-                raise ValueError("--toneid: not used by --kind soap_tts")
-            if not (self.text or "").strip():
-                raise ValueError("--text: required for --kind soap_tts")
-        if self.code_field is not None and self.code_digits is not None:
-            raise ValueError("--code-digits: give either --code-field or --code-digits, not both")
 
     # -- derived values --------------------------------------------------------------------------
 
@@ -319,24 +259,15 @@ class CampaignOptions(BaseModel):
     def retry_schedule(self) -> RetrySchedule:
         return RetrySchedule.parse(self.retry)
 
+    def templates(self) -> dict[str, str]:
+        """The texts read to callees, by variable (for the preview)."""
+        return self.settings.templates()
+
     def to_campaign_columns(self) -> dict[str, Any]:
         """Keyword arguments for ``Campaign(...)`` (status is left to the database default)."""
         window = self.calling_window()
         cap = parse_cap(self.cap) if self.cap else (None, None)
-        captcha: dict[str, Any] | None = None
-        tts: dict[str, str] | None = dict(self.tts) or None
-        if self.kind is CampaignKind.CAPTCHA:
-            captcha = {
-                "line": self.line or "ip",
-                "playtimes": self.playtimes or 1,
-                "precallcount": self.precallcount or 0,
-                "extnum": self.extnum,
-                "code_field": self.code_field,
-                "code_digits": None if self.code_field else (self.code_digits or 6),
-            }
-        elif self.kind is CampaignKind.SOAP_TTS:
-            tts = {"content": self.text or ""}
-            captcha = {"caller": self.caller} if self.caller else None
+        own = self.settings.columns()
         audience: dict[str, Any] = {
             "all": self.all_contacts,
             "batches": list(self.batch),
@@ -345,11 +276,11 @@ class CampaignOptions(BaseModel):
         }
         return {
             "name": self.name,
-            "kind": self.kind.value,
+            "kind": self.kind,
             "audience": audience,
-            "toneid": self.toneid,
-            "tts": tts,
-            "captcha": captcha,
+            "toneid": own.toneid,
+            "tts": own.tts,
+            "captcha": own.settings,
             "start_at": self.start,
             "cron": self.cron,
             "end_at": self.end,
@@ -364,35 +295,56 @@ class CampaignOptions(BaseModel):
             "max_queue": self.max_queue,
             "rate_per_min": parse_rate(self.rate) if self.rate else None,
             "priority": self.priority,
+            "ivr_max_seconds": self.ivr_max,
             "key_labels": dict(self.key_label) or None,
             "report_cron": self.report_cron,
             "report_dir": self.report_dir,
         }
 
 
-def _check_template(option: str, template: str, info: ValidationInfo) -> None:
-    try:
-        names = template_placeholders(template)
-    except ValueError as exc:
-        raise ValueError(f"{option}: {exc}") from None
-    extra = (info.context or {}).get("extra_fields")
-    if extra is None:
-        return
-    known = set(BUILTIN_FIELDS) | set(extra)
-    for name in names:
-        if name not in known:
-            raise ValueError(f"{option}: unknown placeholder {{{name}}} (known: {', '.join(sorted(known))})")
+_COMMON = frozenset(CampaignOptions.model_fields) - {"settings"}
 
 
-def _one_line(exc: ValidationError) -> str:
+def kind_option_fields() -> dict[str, tuple[FieldInfo, list[str]]]:
+    """Each kind's own options by field name (a field several kinds take once), with those kinds."""
+    out: dict[str, tuple[FieldInfo, list[str]]] = {}
+    for kind in KINDS.values():
+        for name, info in kind.options.model_fields.items():
+            out.setdefault(name, (info, []))[1].append(kind.name)
+    return out
+
+
+def option_fields() -> dict[str, FieldInfo]:
+    """Every option by field name: the common ones, then the kinds' own, whose help texts name the
+    kinds that take them. The CLI derives its flags from this."""
+    fields = {name: info for name, info in CampaignOptions.model_fields.items() if name != "settings"}
+    for name, (info, users) in kind_option_fields().items():
+        copy = FieldInfo.merge_field_infos(info)
+        copy.description = f"{'/'.join(users)}: {info.description or ''}".strip()
+        fields[name] = copy
+    return fields
+
+
+def _not_for_kind(field: str, kind_name: str) -> str:
+    users = [k.name for k in KINDS.values() if field in k.options.model_fields]
+    if not users:
+        return f"{option_name(field)}: Extra inputs are not permitted"
+    return f"{option_name(field)}: not used by --kind {kind_name} (only by --kind {', '.join(users)})"
+
+
+def _one_line(exc: ValidationError, kind_name: str | None, skip: tuple[str, ...] = ()) -> str:
     parts = []
     for error in exc.errors():
         cause = (error.get("ctx") or {}).get("error")
         loc = error.get("loc") or ()
+        if loc and loc[0] in skip:
+            continue
         if error["type"] == "value_error" and cause is not None:
             message = str(cause)
+        elif error["type"] == "missing" and loc and kind_name is not None:
+            message = f"{option_name(str(loc[0]))}: required for --kind {kind_name}"
         else:
-            option = _option(str(loc[0])) if loc else "options"
+            option = option_name(str(loc[0])) if loc else "options"
             message = f"{option}: {error['msg']}"
         parts.append(" ".join(message.split()))
     return "; ".join(parts)

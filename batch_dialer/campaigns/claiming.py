@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, and_, func, insert, or_, select, update
 
+from batch_dialer.campaigns.attempt_states import AttemptState, TaskState, check_transition
 from batch_dialer.campaigns.db_types import UTCDateTime
 from batch_dialer.campaigns.models import CallAttempt, CallTask, DoNotCall, table_of
 
@@ -23,7 +24,17 @@ _attempt = table_of(CallAttempt)
 _dnc = table_of(DoNotCall)
 
 # attempt states in which an attempt may still turn into (or already is) a real placement
-_COUNTING_STATES = ("queued", "submitting", "placed", "final", "unknown")
+_COUNTING_STATES = tuple(
+    s.value
+    for s in (
+        AttemptState.QUEUED,
+        AttemptState.SUBMITTING,
+        AttemptState.PLACED,
+        AttemptState.FINAL,
+        AttemptState.UNKNOWN,
+    )
+)
+_PENDING, _IN_FLIGHT, _DNC = TaskState.PENDING.value, TaskState.IN_FLIGHT.value, TaskState.DNC.value
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) ->
             select(_task.c.id, _task.c.phone)
             .where(
                 _task.c.campaign_id == policy.campaign_id,
-                _task.c.state == "pending",
+                _task.c.state == _PENDING,
                 or_(_task.c.next_attempt_at.is_(None), _task.c.next_attempt_at <= now),
             )
             .order_by(_task.c.next_attempt_at.asc().nulls_first(), _task.c.id)
@@ -71,10 +82,11 @@ def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) ->
         blocked = set(conn.scalars(select(_dnc.c.phone).where(_dnc.c.phone.in_(phones))))
         dnc_ids = [row.id for row in due if row.phone in blocked]
         if dnc_ids:
+            check_transition(TaskState.PENDING, TaskState.DNC)
             conn.execute(
                 update(_task)
-                .where(_task.c.id.in_(dnc_ids), _task.c.state == "pending")
-                .values(state="dnc", final_at=now, updated_at=now)
+                .where(_task.c.id.in_(dnc_ids), _task.c.state == _PENDING)
+                .values(state=_DNC, final_at=now, updated_at=now)
             )
 
         capped_ids: list[int] = []
@@ -84,10 +96,11 @@ def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) ->
         chosen = [row.id for row in due if row.phone not in blocked and row.id not in set(capped_ids)]
         if not chosen:
             return ClaimResult([], dnc=len(dnc_ids), capped=len(capped_ids))
+        check_transition(TaskState.PENDING, TaskState.IN_FLIGHT)
         claimed = conn.execute(
             update(_task)
-            .where(_task.c.id.in_(chosen), _task.c.state == "pending")
-            .values(state="in_flight", claims=_task.c.claims + 1, updated_at=now)
+            .where(_task.c.id.in_(chosen), _task.c.state == _PENDING)
+            .values(state=_IN_FLIGHT, claims=_task.c.claims + 1, updated_at=now)
             .returning(_task.c.id, _task.c.claims, _task.c.phone)
         ).all()
         lease_until = now + timedelta(seconds=policy.lease_s)
@@ -98,7 +111,7 @@ def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) ->
                 "attempt_no": r.claims,
                 "phone": r.phone,
                 "token": make_token(policy.campaign_id, policy.token_salt, r.id, r.claims),
-                "state": "queued",
+                "state": AttemptState.QUEUED.value,
                 "claimed_at": now,
                 "lease_until": lease_until,
             }
@@ -113,12 +126,13 @@ def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) ->
 def _defer_capped(
     conn: Connection, policy: ClaimPolicy, rows: Sequence[Row[Any, Any]], now: datetime
 ) -> list[int]:
-    """Tasks whose number reached the cap across all campaigns wait until the oldest call ages out."""
+    """Tasks whose number reached the cap across all campaigns wait until the oldest call ages out.
+    An attempt counts as many calls as the centre dialled for it (``dials``: its own retries too)."""
     assert policy.cap_count and policy.cap_period_s
     period = timedelta(seconds=policy.cap_period_s)
     stamp = func.coalesce(_attempt.c.placed_at, _attempt.c.claimed_at)
     recent = conn.execute(
-        select(_attempt.c.phone, func.count(), func.min(stamp))
+        select(_attempt.c.phone, func.sum(_attempt.c.dials), func.min(stamp))
         .where(
             _attempt.c.phone.in_({r.phone for r in rows}),
             _attempt.c.state.in_(_COUNTING_STATES),
@@ -136,7 +150,7 @@ def _defer_capped(
         assert oldest is not None
         conn.execute(
             update(_task)
-            .where(and_(_task.c.id == row.id, _task.c.state == "pending"))
+            .where(and_(_task.c.id == row.id, _task.c.state == _PENDING))
             .values(next_attempt_at=oldest + period, updated_at=now)
         )
         capped.append(row.id)
@@ -150,7 +164,10 @@ def expired_claims(engine: Engine, now: datetime, lease_s: float = 60.0, limit: 
         ids = list(
             conn.scalars(
                 select(_attempt.c.id)
-                .where(_attempt.c.state.in_(("queued", "submitting")), _attempt.c.lease_until < now)
+                .where(
+                    _attempt.c.state.in_((AttemptState.QUEUED.value, AttemptState.SUBMITTING.value)),
+                    _attempt.c.lease_until < now,
+                )
                 .order_by(_attempt.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)

@@ -22,7 +22,12 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from batch_dialer.campaigns.attempt_ledger import finish_attempt
-from batch_dialer.campaigns.attempt_states import check_attempt_transition, check_transition
+from batch_dialer.campaigns.attempt_states import (
+    Outcome,
+    TaskState,
+    check_attempt_transition,
+    check_transition,
+)
 from batch_dialer.campaigns.desk_models import DeskCall, DeskReservation
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, DoNotCall, table_of
 from batch_dialer.campaigns.task_decision import TaskDecision
@@ -75,13 +80,13 @@ class Disposition(StrEnum):
 
 
 #: The attempt outcome each disposition records.
-DISPOSITION_OUTCOMES: dict[Disposition, str] = {
-    Disposition.CSAT: "answered",
-    Disposition.BUSY: "busy",
-    Disposition.NO_ANSWER: "no_answer",
-    Disposition.EMPTY: "empty",
-    Disposition.CALLBACK: "answered",
-    Disposition.DNC: "answered",
+DISPOSITION_OUTCOMES: dict[Disposition, Outcome] = {
+    Disposition.CSAT: Outcome.ANSWERED,
+    Disposition.BUSY: Outcome.BUSY,
+    Disposition.NO_ANSWER: Outcome.NO_ANSWER,
+    Disposition.EMPTY: Outcome.EMPTY,
+    Disposition.CALLBACK: Outcome.ANSWERED,
+    Disposition.DNC: Outcome.ANSWERED,
 }
 
 
@@ -247,7 +252,7 @@ def dispose(
             except IntegrityError:
                 pass  # already on the list
         _finish_agent_owned(engine, attempt_id, row.task_id, now, {"state": "dnc", "final_at": now})
-        decision = TaskDecision("dnc", None, "do not call (agent)")
+        decision = TaskDecision(TaskState.DNC, None, "do not call (agent)")
     else:
         keys = {SATISFACTION_KEY: str(csat)} if kind is Disposition.CSAT else None
         decision = finish_attempt(
@@ -298,4 +303,4 @@ def _callback(
         conn.execute(
             insert(_reservation).values(task_id=row.task_id, agent_id=agent_id, due_at=due, created_at=now)
         )
-    return TaskDecision("pending", due, "callback agreed with the agent")
+    return TaskDecision(TaskState.PENDING, due, "callback agreed with the agent")

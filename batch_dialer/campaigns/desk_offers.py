@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from batch_dialer.campaigns.attempt_ledger import LEDGER_MOVES, finish_attempt
-from batch_dialer.campaigns.attempt_states import check_transition
+from batch_dialer.campaigns.attempt_ledger import finish_attempt
+from batch_dialer.campaigns.attempt_states import Outcome, check_attempt_transition, check_transition
+from batch_dialer.campaigns.campaign_row import CampaignRow
 from batch_dialer.campaigns.claiming import make_token
 from batch_dialer.campaigns.desk_models import CampaignAgent, CtiAgent, DeskCall, DeskReservation
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, DoNotCall, table_of
@@ -39,7 +40,7 @@ __all__ = [
 PREVIEW_KIND = "preview"
 check_transition("pending", "in_flight")  # the offer's move
 check_transition("in_flight", "pending")  # skip / lease expired before dialling
-assert ("queued", "abandoned") in LEDGER_MOVES and ("submitting", "abandoned") in LEDGER_MOVES
+check_attempt_transition("queued", "abandoned")  # an offer released before 拨打
 
 _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
@@ -74,7 +75,7 @@ def sweep_expired(engine: Engine, now: datetime) -> int:
     released = 0
     for row in expired:
         if row.state == "placed":  # the attempt first: a crash in between leaves the lease to sweep again
-            outcome = "answered" if row.callee_answered_at is not None else "unknown"
+            outcome = Outcome.ANSWERED if row.callee_answered_at is not None else Outcome.UNKNOWN
             finish_attempt(engine, row.attempt_id, now, outcome=outcome, centre_state=None, keys=None)
         with engine.begin() as conn:
             gone = conn.execute(
@@ -157,7 +158,8 @@ def _open_campaigns(conn: Connection, agent_id: int, now: datetime) -> list[dict
     return [
         c
         for c in campaigns
-        if calling_window_of(c).contains(now) and (c.get("end_at") is None or now < c["end_at"])
+        if calling_window_of(CampaignRow.from_mapping(c)).contains(now)
+        and (c.get("end_at") is None or now < c["end_at"])
     ]
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, and_, exists, select, update
 
+from batch_dialer.campaigns.attempt_states import TaskState, check_transition
 from batch_dialer.campaigns.audience import Audience, create_tasks
 from batch_dialer.campaigns.models import CallTask, Campaign, table_of
 
@@ -21,6 +22,7 @@ __all__ = [
     "find_campaign",
     "finish_if_done",
     "pause",
+    "pause_running",
     "resume",
     "start",
     "stop_at_end",
@@ -30,6 +32,8 @@ _campaign = table_of(Campaign)
 _task = table_of(CallTask)
 
 _STARTABLE = ("draft", "scheduled", "paused", "completed")
+check_transition(TaskState.PENDING, TaskState.CANCELLED)  # the only task move made here
+_PENDING, _CANCELLED = TaskState.PENDING.value, TaskState.CANCELLED.value
 
 
 class LifecycleError(Exception):
@@ -98,6 +102,11 @@ def pause(engine: Engine, name_or_id: str | int, reason: str | None = None) -> N
         raise LifecycleError(f"campaign {ref.name!r} is {ref.status}; only a running campaign can be paused")
 
 
+def pause_running(engine: Engine, campaign_id: int, reason: str) -> bool:
+    """The engine stops a running campaign (the centre refused it); the reason is shown to the operator."""
+    return _move(engine, campaign_id, ("running",), {"status": "paused", "status_reason": reason[:500]})
+
+
 def resume(engine: Engine, name_or_id: str | int) -> None:
     ref = find_campaign(engine, name_or_id)
     if ref.status == "running":
@@ -120,8 +129,8 @@ def cancel(engine: Engine, name_or_id: str | int, now: datetime) -> int:
         return int(
             conn.execute(
                 update(_task)
-                .where(_task.c.campaign_id == ref.id, _task.c.state == "pending")
-                .values(state="cancelled", final_at=now, updated_at=now)
+                .where(_task.c.campaign_id == ref.id, _task.c.state == _PENDING)
+                .values(state=_CANCELLED, final_at=now, updated_at=now)
             ).rowcount
             or 0
         )
@@ -142,8 +151,8 @@ def stop_at_end(engine: Engine, now: datetime) -> list[int]:
         for cid in ids:
             conn.execute(
                 update(_task)
-                .where(_task.c.campaign_id == cid, _task.c.state == "pending")
-                .values(state="cancelled", final_at=now, updated_at=now)
+                .where(_task.c.campaign_id == cid, _task.c.state == _PENDING)
+                .values(state=_CANCELLED, final_at=now, updated_at=now)
             )
             conn.execute(
                 update(_campaign)
@@ -156,7 +165,7 @@ def stop_at_end(engine: Engine, now: datetime) -> list[int]:
 def finish_if_done(engine: Engine, now: datetime) -> list[int]:
     """Running campaigns with nothing pending or in flight are complete (cron ones wait for the next run)."""
     open_task = exists().where(
-        and_(_task.c.campaign_id == _campaign.c.id, _task.c.state.in_(("pending", "in_flight")))
+        and_(_task.c.campaign_id == _campaign.c.id, _task.c.state.in_((_PENDING, TaskState.IN_FLIGHT.value)))
     )
     with engine.begin() as conn:
         rows = conn.execute(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from batch_dialer.campaigns.attempt_states import AttemptState, TaskState
 from batch_dialer.campaigns.clock import utcnow
 from batch_dialer.campaigns.db_types import UTCDateTime
 
@@ -233,7 +234,7 @@ class CallTask(SQLModel, table=True):
     campaign_id: int = _fk("campaign.id", index=False, ondelete="CASCADE")
     contact_id: int = _fk("contact.id", ondelete="CASCADE")
     phone: str = Field(max_length=32, index=True)
-    state: str = _status("pending")
+    state: str = _status(TaskState.PENDING.value)
     # pending | in_flight | done | invalid | exhausted | dnc | cancelled | unknown
     attempts: int = _int(0)  # real placements
     claims: int = _int(0)  # attempt numbers handed out (a claim may be abandoned unplaced)
@@ -262,12 +263,13 @@ class CallAttempt(SQLModel, table=True):
     attempt_no: int
     phone: str = Field(max_length=32)
     token: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
-    state: str = _status("queued")
+    state: str = _status(AttemptState.QUEUED.value)
     # queued | placed | final | unknown | abandoned
     outcome: str | None = Field(default=None, max_length=16)
     # answered | busy | power_off | empty | failed | unknown
     centre_state: int | None = None
     centre_ref: str | None = Field(default=None, max_length=64)  # e.g. the SOAP makeCall id
+    dials: int = _int(1)  # dials the centre made for this attempt (a centre that retries itself: several)
     keys: dict[str, str] | None = _json()
     code: str | None = Field(default=None, max_length=16)  # captcha code; never logged
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -228,6 +228,8 @@ def decide(
         return Decision(DecisionKind.DONE, reason="answered")
     if result is Outcome.EMPTY:
         return Decision(DecisionKind.INVALID, reason="empty number")
+    if result is Outcome.REJECTED:
+        return Decision(DecisionKind.INVALID, reason="the centre refused this contact's data")
     if attempts >= policy.max_attempts:
         return _give_up(result, seen_result, "max attempts reached")
     now = now.astimezone(UTC)

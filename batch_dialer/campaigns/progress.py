@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, select
 
+from batch_dialer.campaigns.attempt_states import AttemptState, TaskState
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table_of
 
 __all__ = ["TASK_STATES", "campaign_progress", "live_figures"]
@@ -15,7 +16,9 @@ _campaign = table_of(Campaign)
 _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
 
-TASK_STATES = ("pending", "in_flight", "done", "invalid", "exhausted", "dnc", "cancelled", "unknown")
+TASK_STATES = tuple(state.value for state in TaskState)
+_PENDING, _IN_FLIGHT = TaskState.PENDING.value, TaskState.IN_FLIGHT.value
+_PLACED_STATES = tuple(s.value for s in (AttemptState.PLACED, AttemptState.FINAL, AttemptState.UNKNOWN))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -42,7 +45,7 @@ def campaign_progress(engine: Engine, campaign_id: int) -> dict[str, Any]:
             by_outcome[outcome] = int(n)
         attempts = conn.scalar(
             select(func.count()).where(
-                _attempt.c.campaign_id == campaign_id, _attempt.c.state.in_(("placed", "final", "unknown"))
+                _attempt.c.campaign_id == campaign_id, _attempt.c.state.in_(_PLACED_STATES)
             )
         )
     return {
@@ -64,11 +67,11 @@ def live_figures(engine: Engine, campaign_id: int, now: datetime) -> dict[str, A
     with engine.connect() as conn:
         row = conn.execute(
             select(
-                func.sum(case((_task.c.state == "pending", 1), else_=0)),
+                func.sum(case((_task.c.state == _PENDING, 1), else_=0)),
                 func.sum(
                     case(
                         (
-                            (_task.c.state == "pending")
+                            (_task.c.state == _PENDING)
                             & (_task.c.next_attempt_at.is_not(None))
                             & (_task.c.next_attempt_at > now),
                             1,
@@ -76,7 +79,7 @@ def live_figures(engine: Engine, campaign_id: int, now: datetime) -> dict[str, A
                         else_=0,
                     )
                 ),
-                func.sum(case((_task.c.state == "in_flight", 1), else_=0)),
+                func.sum(case((_task.c.state == _IN_FLIGHT, 1), else_=0)),
             ).where(_task.c.campaign_id == campaign_id)
         ).one()
         per_minute = conn.scalar(

@@ -103,7 +103,7 @@ def retry_class_of(outcome: Outcome | RetryClass | str) -> RetryClass:
     key = str(outcome).strip().lower()
     if key in _ALIASES:
         return _ALIASES[key]
-    if key in (Outcome.ANSWERED, Outcome.EMPTY):
+    if key in (Outcome.ANSWERED, Outcome.EMPTY, Outcome.REJECTED):
         raise ValueError(f"outcome {key!r} is never retried")
     raise ValueError(f"unknown outcome {key!r} (use {', '.join(c.value for c in RetryClass)})")
 

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from batch_dialer.callcenter.adapters import product_for_url
+
 __all__ = ["Settings", "get_settings", "mask_url"]
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@/\s]+)(?P<at>@)", re.I)
@@ -64,8 +66,10 @@ class Settings(BaseSettings):
     @field_validator("callcenter_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        """A URL whose scheme names a registered centre product (http/https: Guoxin)."""
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/\s]+", value):
+            raise ValueError(f"must be a URL such as http://host:port, got {mask_url(value)!r}")
+        product_for_url(value)
         return value.rstrip("/")
 
     @property

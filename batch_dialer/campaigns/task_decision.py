@@ -7,51 +7,44 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from batch_dialer.campaigns.attempt_states import Outcome, TaskState
 from batch_dialer.campaigns.calling_window import CallingWindow
-from batch_dialer.campaigns.outcome_policy import CampaignPolicy, NumberCap, decide
-from batch_dialer.campaigns.retry_schedule import RetrySchedule
+from batch_dialer.campaigns.campaign_row import CampaignRow
+from batch_dialer.campaigns.outcome_policy import CampaignPolicy, decide
 
 __all__ = ["TaskDecision", "calling_window_of", "decide_task", "policy_of"]
 
 
 @dataclass(frozen=True)
 class TaskDecision:
-    state: str
+    state: TaskState
     next_attempt_at: datetime | None
     reason: str
 
 
-def calling_window_of(campaign: Mapping[str, Any]) -> CallingWindow:
-    return CallingWindow.parse(
-        campaign.get("windows"), campaign.get("days"), campaign.get("tz") or "Asia/Shanghai"
-    )
+def calling_window_of(campaign: CampaignRow) -> CallingWindow:
+    return campaign.calling_window()
 
 
-def policy_of(campaign: Mapping[str, Any]) -> CampaignPolicy:
-    return CampaignPolicy(
-        max_attempts=int(campaign["max_attempts"]),
-        retry=RetrySchedule.from_json(campaign.get("retry")),
-        window=calling_window_of(campaign),
-        end_at=campaign.get("end_at"),
-        cap=NumberCap.from_columns(campaign.get("cap_count"), campaign.get("cap_period_s")),
-    )
+def policy_of(campaign: CampaignRow) -> CampaignPolicy:
+    return campaign.policy()
 
 
 def decide_task(
-    campaign: Mapping[str, Any],
+    campaign: CampaignRow,
     task: Mapping[str, Any],
-    outcome: str,
+    outcome: Outcome,
     now: datetime,
     recent_calls: Sequence[datetime] = (),
 ) -> TaskDecision:
-    """The task's next state once an attempt ended; `task` is its row before this outcome."""
+    """The task's next state once an attempt ended; `task` is its row after the attempt was counted."""
     previous = task.get("last_outcome")
     decision = decide(
         outcome,
         attempts=max(int(task["attempts"]), 1),
-        policy=policy_of(campaign),
+        policy=campaign.policy(),
         now=now,
-        seen_result=previous is not None and previous != "unknown",
+        seen_result=previous is not None and previous != Outcome.UNKNOWN.value,
         recent_calls=recent_calls,
     )
-    return TaskDecision(decision.task_state.value, decision.retry_at, decision.reason)
+    return TaskDecision(decision.task_state, decision.retry_at, decision.reason)

@@ -58,7 +58,8 @@ def call(
     tts: Annotated[list[str] | None, typer.Option(help="ttsVAR=text (repeatable)")] = None,
     wait: Annotated[float, typer.Option(help="seconds to wait for the result")] = 120.0,
 ) -> None:
-    """Place one IVR/TTS test call and wait for its result (uses the password, so it checks it too)."""
+    """Place one IVR/TTS test call and wait for its result (checks the password only with
+    DIALER_GUOXIN_TTS_PWD=1: §18 defines no pwd)."""
     settings = load_settings()
     texts: dict[str, str] = {}
     for item in tts or []:

@@ -7,14 +7,15 @@ from collections.abc import Callable
 import httpx
 from sqlalchemy import Engine
 
-from batch_dialer.callcenter import connect
 from batch_dialer.callcenter.base import CallCenter
+from batch_dialer.callcenter.capabilities import CentreAdapter
+from batch_dialer.callcenter.connect import open_adapter
 from batch_dialer.callcenter.guoxin_soap import GuoxinSoap
 from batch_dialer.campaigns.database import open_database
 from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.errors import UserError
 
-__all__ = ["open_centre", "open_engine", "soap_factory"]
+__all__ = ["open_adapter_for", "open_centre", "open_engine", "soap_factory"]
 
 
 def open_engine(settings: Settings) -> Engine:
@@ -22,9 +23,19 @@ def open_engine(settings: Settings) -> Engine:
 
 
 def open_centre(settings: Settings) -> CallCenter:
+    """The configured centre when commands need the whole Guoxin HTTP surface (`dialer centre …`)."""
+    adapter = open_adapter_for(settings)
+    if not isinstance(adapter, CallCenter):
+        adapter.close()
+        raise UserError("configuration: DIALER_CALLCENTER_URL: this command needs a Guoxin-style centre")
+    return adapter
+
+
+def open_adapter_for(settings: Settings) -> CentreAdapter:
+    """The configured centre's adapter, whatever its product (the engine asks it for capabilities)."""
     timeout = httpx.Timeout(settings.http_timeout, connect=settings.http_connect_timeout)
     try:
-        return connect(settings.callcenter_url, settings.password(), settings.callcenter_tz, timeout)
+        return open_adapter(settings.callcenter_url, settings.password(), settings.callcenter_tz, timeout)
     except ValueError as exc:
         raise UserError(f"configuration: DIALER_CALLCENTER_URL: {exc}") from None
 

@@ -11,10 +11,11 @@ from typing import Annotated
 import dramatiq
 import typer
 
+from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.clock import system_clock
 from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.cli import load_settings
-from batch_dialer.console.context import open_centre, open_engine, soap_factory
+from batch_dialer.console.context import open_adapter_for, open_engine, soap_factory
 from batch_dialer.console.errors import UserError
 from batch_dialer.scheduler.dispatch import Dispatcher
 from batch_dialer.scheduler.embedded import senders_for
@@ -58,7 +59,7 @@ def scheduler(
     logging.getLogger("batch_dialer").setLevel(logging.INFO)
     settings = _scaled_settings("scheduler")
     engine = open_engine(settings)
-    centre = open_centre(settings)
+    centre = open_adapter_for(settings)
     broker = broker_from_url(settings.redis_url, settings.redis_namespace)
     actors = declare_actors(broker)
     timings = _timings(settings)
@@ -76,7 +77,7 @@ def scheduler(
         dispatcher,
         lease,
         Intervals(pace=settings.pacer_interval, polls=min(1.0, settings.poll_interval)),
-        report_job=report_exporter(engine, centre),
+        report_job=report_exporter(engine, centre if isinstance(centre, CallCenter) else None),
     )
     service.start()
     typer.echo(f"scheduler {lease.holder} running (stand-by until it holds the lease)")
@@ -91,7 +92,7 @@ def run_worker_process(threads: int) -> None:
     """One worker process: the runtime, the actors, a dramatiq Worker until SIGTERM/SIGINT."""
     settings = load_settings()
     engine = open_engine(settings)
-    centre = open_centre(settings)
+    centre = open_adapter_for(settings)
     install_runtime(
         Runtime(engine=engine, centre=centre, timings=_timings(settings), soap_factory=soap_factory(settings))
     )

@@ -18,14 +18,14 @@ from rich.live import Live
 from rich.table import Table
 from sqlalchemy import Engine
 
-from batch_dialer.callcenter.base import CallCenter
+from batch_dialer.callcenter.capabilities import CentreAdapter, LoadMonitor
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.campaigns.clock import utcnow
 from batch_dialer.campaigns.lifecycle import LifecycleError, find_campaign, pause, resume, start
 from batch_dialer.campaigns.progress import campaign_progress, live_figures
 from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.cli import load_settings
-from batch_dialer.console.context import open_centre, open_engine, soap_factory
+from batch_dialer.console.context import open_adapter_for, open_engine, soap_factory
 from batch_dialer.console.errors import EXIT_FAILURE, UserError
 from batch_dialer.scheduler.dispatch import TickReport
 from batch_dialer.scheduler.embedded import EmbeddedEngine
@@ -38,8 +38,10 @@ console = Console(stderr=True)
 _FINISHED = ("completed", "cancelled")
 
 
-def check_centre(centre: CallCenter, url: str) -> None:
+def check_centre(centre: CentreAdapter, url: str) -> None:
     """Fail early, in one line, when the centre is unreachable or the URL is wrong."""
+    if not isinstance(centre, LoadMonitor):
+        return  # a product without a monitor: its first call will say whether it is usable
     try:
         centre.monitor()
     except CallCenterError as exc:
@@ -47,7 +49,7 @@ def check_centre(centre: CallCenter, url: str) -> None:
 
 
 def embedded_engine(
-    settings: Settings, engine: Engine, centre: CallCenter, **overrides: Any
+    settings: Settings, engine: Engine, centre: CentreAdapter, **overrides: Any
 ) -> EmbeddedEngine:
     timings = Timings(
         poll_interval_s=overrides.pop("poll_interval_s", settings.poll_interval),
@@ -69,7 +71,7 @@ def embedded_engine(
 def run_campaign(
     settings: Settings,
     engine: Engine,
-    centre: CallCenter,
+    centre: CentreAdapter,
     name: str,
     *,
     show_live: bool = True,
@@ -137,7 +139,7 @@ def run(
     """Run a campaign until it completes (embedded scheduler + workers when DIALER_REDIS_URL is unset)."""
     settings = load_settings()
     engine = open_engine(settings)
-    centre = open_centre(settings)
+    centre = open_adapter_for(settings)
     if settings.embedded:
         check_centre(centre, settings.callcenter_url)
     progress = run_campaign(settings, engine, centre, name, show_live=not quiet and not as_json)

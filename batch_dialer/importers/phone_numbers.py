@@ -25,6 +25,7 @@ from batch_dialer.importers.cn_number_patterns import national_by_pattern
 __all__ = [
     "REASONS",
     "PhoneResult",
+    "clean_cell",
     "mask_phone",
     "national_by_phonenumbers",
     "normalise_phone",
@@ -62,6 +63,31 @@ _KINDS = {
 }
 
 
+def _cell_cleaning_table() -> dict[int, str | None]:
+    """Invisible format characters (zero-width space/joiners, word joiner, BOM, bidi marks, soft hyphen:
+    Unicode category Cf) vanish; every dash (category Pd: — ‒ – ‐ …, and the minus sign) becomes "-".
+    Full-width forms (－, spaces) are already folded by NFKC before this table applies."""
+    table: dict[int, str | None] = {}
+    for code in itertools.chain(range(0x10000), range(0xE0000, 0xE0080)):
+        category = unicodedata.category(chr(code))
+        if category == "Cf":
+            table[code] = None
+        elif category == "Pd" and code != ord("-"):
+            table[code] = "-"
+    table[0x2212] = "-"  # MINUS SIGN (category Sm) is typed as a dash in phone cells
+    return table
+
+
+_CELL_CLEANING = _cell_cleaning_table()
+
+
+def clean_cell(raw: str) -> str:
+    """The cell as a person reads it: NFKC-folded, invisible characters removed, dashes unified, trimmed.
+
+    Applied once per distinct value (``normalise_phone`` is cached), never per cell in the hot path."""
+    return unicodedata.normalize("NFKC", raw or "").translate(_CELL_CLEANING).strip()
+
+
 @dataclass(frozen=True)
 class PhoneResult:
     """Either `phone` + `kind`, or a `reason` code (and a detail for people)."""
@@ -82,7 +108,7 @@ def mask_phone(phone: str) -> str:
 @lru_cache(maxsize=65536)
 def normalise_phone(raw: str) -> PhoneResult:
     """One cell -> national digits as dialled from China (13800138000, 01012345678, 4001234567)."""
-    text = unicodedata.normalize("NFKC", raw or "").strip()
+    text = clean_cell(raw)
     quoted = _EXCEL_TEXT.fullmatch(text)
     if quoted:
         text = (quoted.group(1) if quoted.group(1) is not None else quoted.group(2)).strip()

@@ -1,14 +1,18 @@
 """Our attempts against the call centre's own log (§21 CALL_LOG_QUERY), page by page.
 
-The log is read in pages of ``PAGE_SIZE``; each page's ``clickcallid`` values (our tokens) are looked
-up in one query, so memory stays bounded by a page however long the campaign. Rows whose
-clickcallid is not one of this campaign's tokens belong to someone else and are skipped.
+As the document defines the log (docs/guoxin-contract.md, §21): ``first`` is a start id, so pages
+follow the ids; ``clickcallid`` is a click-to-call id and ``estimate`` an agent rating (1/2/3), so
+neither identifies nor describes our IVR calls. A log row is ours when its ``callee`` is the number of
+one of this campaign's finished attempts and it began within ``MATCH_WINDOW`` after that attempt was
+placed (``CLOCK_SKEW`` earlier allowed); each attempt matches at most one row, the nearest in time.
+Memory stays bounded by a page plus the ids of matched attempts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
@@ -16,24 +20,36 @@ from sqlalchemy import Connection, func, select
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.callcenter.masking import mask_phone
+from batch_dialer.callcenter.results import CallLogEntry
 from batch_dialer.campaigns.models import CallAttempt, table_of
-from batch_dialer.reports.satisfaction_stats import normalise_key
 from batch_dialer.reports.summary_model import CampaignInfo, CrossCheck, Disagreement
-from batch_dialer.reports.task_outcome import key_value_expr
 
-__all__ = ["MAX_EXAMPLES", "PAGE_SIZE", "cross_check"]
+__all__ = ["CLOCK_SKEW", "MATCH_WINDOW", "MAX_EXAMPLES", "PAGE_SIZE", "cross_check"]
 
 PAGE_SIZE = 1000
 MAX_EXAMPLES = 100
+#: A centre's call may begin this long after we placed it (waiting for a channel).
+MATCH_WINDOW = timedelta(minutes=30)
+#: ... or this much before, when the two clocks disagree.
+CLOCK_SKEW = timedelta(minutes=5)
 _A = table_of(CallAttempt).c
+_Ours = Any  # a result row: id, token, phone, outcome, placed_at
+
 _ANSWERED = "STATE_RECEIVED"
 _FAILED = "STATE_FAILED"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def cross_check(
     conn: Connection, campaign: CampaignInfo, centre: CallCenter, variable: str, unmasked: bool = False
 ) -> CrossCheck:
-    """Compare answered / not answered and the key pressed; an unreachable centre gives checked=False."""
+    """Compare answered / not answered per call; an unreachable centre gives checked=False.
+
+    ``variable`` is kept for the callers: the log has no IVR keys to compare (estimate is a rating)."""
+    del variable
     span = conn.execute(
         select(func.min(_A.placed_at), func.max(_A.placed_at), func.count()).where(
             _A.campaign_id == campaign.id, _A.state == "final"
@@ -48,50 +64,36 @@ def cross_check(
     end: date = last.astimezone(tz).date() + timedelta(days=1)
     kinds: dict[str, int] = defaultdict(int)
     examples: list[Disagreement] = []
-    matched = centre_rows = 0
+    matched_ids: set[int] = set()
     durations: list[int] = []
     try:
-        offset = 0
+        start_id = 0
         while True:
-            page = centre.call_log_query(begin, end, direction=0, first=offset, max_results=PAGE_SIZE)
-            offset += len(page)
-            entries = {e.clickcallid: e for e in page if e.clickcallid}
-            if entries:
-                ours = conn.execute(
-                    select(
-                        _A.token,
-                        _A.phone,
-                        _A.state,
-                        _A.outcome,
-                        key_value_expr(_A["keys"], variable).label("key"),
-                    ).where(_A.campaign_id == campaign.id, _A.token.in_(list(entries)))
-                ).all()
-                for row in ours:
-                    entry = entries[row.token]
-                    centre_rows += 1
-                    if row.state == "final":
-                        matched += 1
-                    if entry.state == _ANSWERED:
-                        durations.append(entry.duration)
-                    kind, our_text, their_text = _compare(
-                        row.outcome, normalise_key(row.key), entry.state, entry.estimate
-                    )
-                    if kind is None:
-                        continue
-                    kinds[kind] += 1
-                    if len(examples) < MAX_EXAMPLES:
-                        phone = row.phone if unmasked else mask_phone(row.phone)
-                        examples.append(Disagreement(row.token, phone, kind, our_text, their_text))
-            if len(page) < PAGE_SIZE:
+            page = centre.call_log_query(begin, end, direction=0, first=start_id, max_results=PAGE_SIZE)
+            for entry, row in _match_page(conn, campaign.id, page, matched_ids):
+                matched_ids.add(row.id)
+                if entry.state == _ANSWERED:
+                    durations.append(entry.duration)
+                kind, our_text, their_text = _compare(row.outcome, entry.state)
+                if kind is None:
+                    continue
+                kinds[kind] += 1
+                if len(examples) < MAX_EXAMPLES:
+                    phone = row.phone if unmasked else mask_phone(row.phone)
+                    examples.append(Disagreement(row.token, phone, kind, our_text, their_text))
+            next_id = max((e.id for e in page), default=start_id - 1) + 1
+            if len(page) < PAGE_SIZE or next_id <= start_id:
                 break
+            start_id = next_id
     except CallCenterError as exc:
         return CrossCheck(checked=False, note=f"call centre not reachable, cross-check skipped: {exc}")
     except OSError as exc:
         return CrossCheck(
             checked=False, note=f"call centre not reachable, cross-check skipped: {exc.__class__.__name__}"
         )
+    centre_rows = len(matched_ids)
     disagreeing = sum(kinds.values())
-    missing = max(ours_final - matched, 0)
+    missing = max(ours_final - centre_rows, 0)
     note = (
         f"{centre_rows} centre log rows matched our calls; {disagreeing} disagree; "
         f"{missing} of our finished calls are missing from the centre's log"
@@ -108,17 +110,48 @@ def cross_check(
     )
 
 
-def _compare(
-    our_outcome: str | None, our_key: str | None, centre_state: str, estimate: str | None
-) -> tuple[str | None, str, str]:
+def _match_page(
+    conn: Connection, campaign_id: int, page: list[CallLogEntry], taken: set[int]
+) -> list[tuple[CallLogEntry, _Ours]]:
+    """This page's log rows paired with our finished attempts: same callee, nearest placement in time."""
+    entries = [e for e in page if e.callee]
+    if not entries:
+        return []
+    earliest = min(e.begin_time for e in entries) - MATCH_WINDOW
+    latest = max(e.begin_time for e in entries) + CLOCK_SKEW
+    ours = conn.execute(
+        select(_A.id, _A.token, _A.phone, _A.outcome, _A.placed_at).where(
+            _A.campaign_id == campaign_id,
+            _A.state == "final",
+            _A.phone.in_({e.callee for e in entries}),
+            _A.placed_at >= earliest,
+            _A.placed_at <= latest,
+        )
+    ).all()
+    by_phone: dict[str, list[_Ours]] = defaultdict(list)
+    for row in ours:
+        if row.id not in taken:
+            by_phone[row.phone].append(row)
+    pairs = []
+    used: set[int] = set()
+    for entry in sorted(entries, key=lambda e: e.begin_time):
+        candidates = [
+            row
+            for row in by_phone.get(entry.callee, [])
+            if row.id not in used and -CLOCK_SKEW <= entry.begin_time - _aware(row.placed_at) <= MATCH_WINDOW
+        ]
+        if candidates:
+            best = min(candidates, key=lambda row: abs(entry.begin_time - _aware(row.placed_at)))
+            used.add(best.id)
+            pairs.append((entry, best))
+    return pairs
+
+
+def _compare(our_outcome: str | None, centre_state: str) -> tuple[str | None, str, str]:
     """(kind or None when they agree, our side, the centre's side) for one call."""
     ours_answered = our_outcome == "answered"
     if centre_state == _ANSWERED and not ours_answered and our_outcome is not None:
         return "centre_answered", our_outcome, centre_state
     if centre_state == _FAILED and ours_answered:
         return "centre_not_answered", "answered", centre_state
-    if centre_state == _ANSWERED and ours_answered:
-        theirs = normalise_key(estimate)
-        if theirs != our_key:
-            return "key_differs", our_key or "", theirs or ""
     return None, "", ""

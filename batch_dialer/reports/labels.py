@@ -22,6 +22,8 @@ OUTCOME_LABELS: Final[dict[str, str]] = {
     "power_off": "关机或不在服务区",
     "empty": "空号",
     "failed": "失败",
+    "no_answer": "无人接听",
+    "rejected": "号码数据被拒",
     "unknown": "未知",
     "dnc": "免打扰",
     "not_dialled": "未拨打",

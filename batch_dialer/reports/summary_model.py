@@ -111,7 +111,7 @@ class BreakdownRow:
 class Disagreement:
     token: str
     phone: str  # masked unless the report is unmasked
-    kind: str  # centre_answered | centre_not_answered | key_differs
+    kind: str  # centre_answered | centre_not_answered
     ours: str
     centre: str
 
@@ -122,7 +122,7 @@ class CrossCheck:
 
     checked: bool
     note: str
-    centre_rows: int = 0  # log rows of this campaign (their clickcallid is one of our tokens)
+    centre_rows: int = 0  # log rows matched to this campaign's calls (callee and time)
     ours_placed: int = 0  # our placed attempts in the same dates
     missing_in_centre: int = 0
     disagreements_by_kind: dict[str, int] = field(default_factory=dict)

@@ -12,15 +12,18 @@ from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 
-from batch_dialer.callcenter.base import CallCenter
+from batch_dialer.callcenter.capabilities import CentreAdapter, LoadMonitor
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.callcenter.results import MonitorReading
 from batch_dialer.campaigns.attempt_ledger import due_polls
+from batch_dialer.campaigns.attempt_states import AttemptState, TaskState
+from batch_dialer.campaigns.campaign_row import CampaignRow
 from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due, expired_claims
 from batch_dialer.campaigns.clock import Clock
+from batch_dialer.campaigns.kinds.base import Pacing
+from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.lifecycle import finish_if_done, stop_at_end
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table_of
-from batch_dialer.campaigns.task_decision import calling_window_of
 from batch_dialer.scheduler.pacer import ChannelSharer, Pacer
 
 __all__ = ["Dispatcher", "Senders", "TickReport"]
@@ -31,6 +34,21 @@ _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
 
 _CONGESTION_CODES = (480, 486, 503)
+_UNSEEN = (AttemptState.QUEUED.value, AttemptState.SUBMITTING.value)
+_BUSY = (*_UNSEEN, AttemptState.PLACED.value)
+
+
+@dataclass(frozen=True)
+class _CentreOnly:
+    """What a kind may use from the scheduler: the database and the centre's own capabilities."""
+
+    engine: Engine
+    centre: CentreAdapter
+
+    def provider(self, capability: type) -> object:
+        if isinstance(self.centre, capability):
+            return self.centre
+        raise CallCenterError(f"the call centre offers no {capability.__name__}")
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,7 @@ class Dispatcher:
     def __init__(
         self,
         engine: Engine,
-        centre: CallCenter,
+        centre: CentreAdapter,
         senders: Senders,
         clock: Clock,
         *,
@@ -79,6 +97,7 @@ class Dispatcher:
         self.last_tick: datetime | None = None
         self._error_share = 0.0  # smoothed share of 503s among this centre's submissions
         self.last_report = TickReport()
+        self._access = _CentreOnly(engine, centre)
 
     # -- pacing ----------------------------------------------------------------------------------
 
@@ -107,10 +126,8 @@ class Dispatcher:
         report.effective_channels, report.channels = pacer.effective_channels, pacer.channels
         if allowance > 0:
             due = self._due_counts(campaigns, now, allowance)
-            shares = self.sharer.share(
-                allowance, [(c["id"], c["priority"], due.get(c["id"], 0)) for c in campaigns]
-            )
-            by_id = {c["id"]: c for c in campaigns}
+            shares = self.sharer.share(allowance, [(c.id, c.priority, due.get(c.id, 0)) for c in campaigns])
+            by_id = {c.id: c for c in campaigns}
             for cid, n in shares.items():
                 if n <= 0:
                     continue
@@ -123,10 +140,10 @@ class Dispatcher:
         self.last_report = report
         return report
 
-    def _dialable_campaigns(self, now: datetime) -> list[dict[str, Any]]:
+    def _dialable_campaigns(self, now: datetime) -> list[CampaignRow]:
         with self.engine.connect() as conn:
             rows = [
-                dict(r._mapping)
+                CampaignRow.from_mapping(r._mapping)
                 for r in conn.execute(
                     select(_campaign).where(
                         _campaign.c.status == "running",
@@ -135,13 +152,13 @@ class Dispatcher:
                     )
                 )
             ]
-        return [c for c in rows if calling_window_of(c).contains(now)]
+        return [c for c in rows if c.calling_window().contains(now)]
 
-    def _pacer_for(self, campaigns: Sequence[dict[str, Any]]) -> Pacer:
-        channels = max(int(c["channels"]) for c in campaigns)
-        queues = [int(c["max_queue"]) for c in campaigns if c["max_queue"]]
+    def _pacer_for(self, campaigns: Sequence[CampaignRow]) -> Pacer:
+        channels = max(c.channels for c in campaigns)
+        queues = [c.max_queue for c in campaigns if c.max_queue]
         max_queue = min(queues) if queues else 0
-        rates = [int(c["rate_per_min"]) for c in campaigns if c["rate_per_min"]]
+        rates = [c.rate_per_min for c in campaigns if c.rate_per_min]
         rate = sum(rates) if rates and len(rates) == len(campaigns) else None
         pacer = self.pacer
         if pacer is None or (pacer.channels, pacer.max_queue, pacer.rate_per_min) != (
@@ -153,6 +170,9 @@ class Dispatcher:
         return pacer
 
     def _read_monitor(self) -> MonitorReading | None:
+        if not isinstance(self.centre, LoadMonitor):
+            log.warning("the call centre has no monitor: holding")
+            return None
         try:
             return self.centre.monitor()
         except CallCenterError as exc:
@@ -163,14 +183,12 @@ class Dispatcher:
         """(calls not visible at the centre yet, 486/480 refusals and 503 errors since the last tick,
         placements since the last tick)."""
         with self.engine.connect() as conn:
-            unseen = (
-                conn.scalar(select(func.count()).where(_attempt.c.state.in_(("queued", "submitting")))) or 0
-            )
+            unseen = conn.scalar(select(func.count()).where(_attempt.c.state.in_(_UNSEEN))) or 0
             if self.monitor_lag_s > 0:
                 unseen += (
                     conn.scalar(
                         select(func.count()).where(
-                            _attempt.c.state == "placed",
+                            _attempt.c.state == AttemptState.PLACED.value,
                             _attempt.c.placed_at > now - timedelta(seconds=self.monitor_lag_s),
                         )
                     )
@@ -180,7 +198,7 @@ class Dispatcher:
                 conn.execute(
                     select(_attempt.c.centre_state, func.count())
                     .where(
-                        _attempt.c.state == "abandoned",
+                        _attempt.c.state == AttemptState.ABANDONED.value,
                         _attempt.c.centre_state.in_(_CONGESTION_CODES),
                         _attempt.c.finished_at >= since,
                     )
@@ -191,7 +209,9 @@ class Dispatcher:
             # cheap however many finished attempts the table holds)
             placed = (
                 conn.scalar(
-                    select(func.count()).where(_attempt.c.state == "placed", _attempt.c.placed_at >= since)
+                    select(func.count()).where(
+                        _attempt.c.state == AttemptState.PLACED.value, _attempt.c.placed_at >= since
+                    )
                 )
                 or 0
             )
@@ -204,39 +224,54 @@ class Dispatcher:
         self._error_share = 0.7 * self._error_share + 0.3 * share
         return refusals > 0 or self._error_share > 0.5
 
-    def _due_counts(self, campaigns: Sequence[dict[str, Any]], now: datetime, cap: int) -> dict[int, int]:
+    def _due_counts(self, campaigns: Sequence[CampaignRow], now: datetime, cap: int) -> dict[int, int]:
         counts: dict[int, int] = {}
         with self.engine.connect() as conn:
             for c in campaigns:
                 due = select(_task.c.id).where(
-                    _task.c.campaign_id == c["id"],
-                    _task.c.state == "pending",
+                    _task.c.campaign_id == c.id,
+                    _task.c.state == TaskState.PENDING.value,
                     or_(_task.c.next_attempt_at.is_(None), _task.c.next_attempt_at <= now),
                 )
-                counts[c["id"]] = int(
+                counts[c.id] = int(
                     conn.scalar(select(func.count()).select_from(due.limit(cap).subquery())) or 0
                 )
         return counts
 
-    def _campaign_room(self, campaign: dict[str, Any], running: int) -> int:
-        """With several campaigns on one centre, each also stays under its own --channels."""
-        if running == 1:
-            return int(campaign["channels"])
+    def _campaign_room(self, campaign: CampaignRow, running: int) -> int:
+        """With several campaigns on one centre, each also stays under its own --channels; a campaign
+        its kind paces by agents also stays under the agents' room (free agents + calls ahead)."""
+        kind = kind_named(campaign.kind)
+        pacing = kind.pacing(campaign)
+        if pacing is Pacing.PEOPLE:
+            return 0  # people start these calls; the pacer never claims them
+        by_agents = pacing is Pacing.AGENTS
+        if running == 1 and not by_agents:
+            return campaign.channels
         with self.engine.connect() as conn:
-            busy = conn.scalar(
-                select(func.count()).where(
-                    _attempt.c.campaign_id == campaign["id"],
-                    _attempt.c.state.in_(("queued", "submitting", "placed")),
+            busy = int(
+                conn.scalar(
+                    select(func.count()).where(
+                        _attempt.c.campaign_id == campaign.id, _attempt.c.state.in_(_BUSY)
+                    )
                 )
+                or 0
             )
-        return max(0, int(campaign["channels"]) - int(busy or 0))
+        room = campaign.channels - busy
+        if by_agents:
+            try:
+                room = min(room, kind.agent_room(self._access, campaign, busy))
+            except CallCenterError as exc:
+                log.warning("agent states read failed, holding campaign %s: %s", campaign.id, exc)
+                return 0
+        return max(0, room)
 
-    def _claim_policy(self, campaign: dict[str, Any]) -> ClaimPolicy:
+    def _claim_policy(self, campaign: CampaignRow) -> ClaimPolicy:
         return ClaimPolicy(
-            campaign_id=campaign["id"],
-            token_salt=campaign["token_salt"],
-            cap_count=campaign["cap_count"],
-            cap_period_s=campaign["cap_period_s"],
+            campaign_id=campaign.id,
+            token_salt=campaign.token_salt,
+            cap_count=campaign.cap_count,
+            cap_period_s=campaign.cap_period_s,
             lease_s=self.claim_lease_s,
         )
 

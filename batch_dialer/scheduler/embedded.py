@@ -15,6 +15,7 @@ import dramatiq
 from sqlalchemy import Engine
 
 from batch_dialer.callcenter.base import CallCenter
+from batch_dialer.callcenter.capabilities import CentreAdapter
 from batch_dialer.callcenter.guoxin_soap import GuoxinSoap
 from batch_dialer.campaigns.clock import Clock, system_clock
 from batch_dialer.scheduler.dispatch import Dispatcher, Senders
@@ -43,7 +44,7 @@ class EmbeddedEngine:
     def __init__(
         self,
         engine: Engine,
-        centre: CallCenter,
+        centre: CentreAdapter,
         *,
         clock: Clock = system_clock,
         timings: Timings | None = None,
@@ -75,7 +76,7 @@ class EmbeddedEngine:
             self.dispatcher,
             lease or DatabaseLease(engine, "scheduler", clock=clock),
             intervals,
-            report_job=report_exporter(engine, centre),
+            report_job=report_exporter(engine, centre if isinstance(centre, CallCenter) else None),
         )
         self.threads = threads
         self.worker_timeout_ms = worker_timeout_ms  # how long an idle consumer waits before polling again

@@ -6,6 +6,11 @@ show yet. Congestion answers (486/480/503) halve the effective channel limit (fl
 backoff that doubles on consecutive congestions (at most one halving per pause); a tick that saw
 successes and no congestion adds one channel back, up to ``channels``. An optional token bucket keeps
 under ``rate_per_min``.
+
+Backpressure from the agent queue (Guoxin §18: "queue: 转坐席时排队个数, 如果排队个数多, 说明呼叫过快, 请减少
+呼叫频率"): between two readings, a queue that grew by N takes N channels off the effective limit (floor 1)
+and nothing is added back that tick; a queue that shrank adds one channel back per tick, so the rate
+recovers as the queue drains. ``max_queue`` stays a hard stop on top of that (0 = none).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class Pacer:
         backoff: timedelta = timedelta(seconds=2),
         max_backoff: timedelta = timedelta(seconds=30),
         stale_after: timedelta = timedelta(seconds=5),
+        queue_backpressure: bool = True,
     ) -> None:
         if channels < 1:
             raise ValueError("channels must be at least 1")
@@ -61,6 +67,8 @@ class Pacer:
         self._stale_after = stale_after
         self._effective = channels
         self._queue = 0
+        self._seen_queue = False
+        self._queue_backpressure = queue_backpressure
         self._playcount = 0
         self._unseen = 0
         self._sent_since_tick = 0
@@ -77,7 +85,10 @@ class Pacer:
 
     def tick(self, reading: MonitorLike | None, unseen_in_flight: int) -> None:
         """A new monitor reading (None = the read failed) and our calls the centre may not show yet."""
-        if self._successes and not self._congested and not self._paused(self._clock.now()):
+        growth = self._queue_growth(reading)
+        if growth > 0:
+            self._effective = max(1, self._effective - growth)
+        elif not self._congested and (growth < 0 or self._successes) and not self._paused(self._clock.now()):
             self._effective = min(self.channels, self._effective + 1)
         self._successes = 0
         self._congested = False
@@ -87,8 +98,15 @@ class Pacer:
             self._read_at = None
             return
         self._queue = max(0, reading.queue)
+        self._seen_queue = True
         self._playcount = max(0, reading.playcount)
         self._read_at = self._clock.now()
+
+    def _queue_growth(self, reading: MonitorLike | None) -> int:
+        """How much the agent queue grew since the last reading (negative: it drained)."""
+        if not self._queue_backpressure or reading is None or not self._seen_queue:
+            return 0
+        return max(0, reading.queue) - self._queue
 
     def on_congestion(self) -> None:
         """The centre answered 486/480/503: halve once per pause and back off."""

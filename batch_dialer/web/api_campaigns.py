@@ -73,10 +73,12 @@ async def create(
     check_csrf(request, user)
     state = web_state(request)
     values = dict(body)
-    ivr_max = values.pop("ivr_max_seconds", 180)
+    if "ivr_max_seconds" in values:  # the API's older name of --ivr-max
+        values["ivr_max"] = values.pop("ivr_max_seconds")
     try:
         options = await run_in_threadpool(build_options, state.engine, values)
-        campaign_id = await run_in_threadpool(create_campaign, state.engine, options, int(ivr_max))
+        centre_url = state.settings.callcenter_url
+        campaign_id = await run_in_threadpool(create_campaign, state.engine, options, centre_url)
     except (CampaignOptionsError, ValueError, TypeError) as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
     return {**campaign_progress(state.engine, campaign_id), "id": campaign_id}
@@ -89,7 +91,7 @@ async def preview(request: Request, user: ApiManager) -> Any:
     check_csrf(request, user, form)
     state = web_state(request)
     try:
-        values, _ = options_from_form(form, [str(b) for b in form.getlist("batch")])
+        values = options_from_form(form, [str(b) for b in form.getlist("batch")])
         options = await run_in_threadpool(build_options, state.engine, values)
     except CampaignOptionsError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)

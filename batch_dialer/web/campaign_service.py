@@ -5,21 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from pydantic.fields import FieldInfo
+from sqlalchemy import Engine, func, select
 
+from batch_dialer.campaigns.attempt_states import TaskState
 from batch_dialer.campaigns.audience import Audience
 from batch_dialer.campaigns.calling_window import CallingWindow
 from batch_dialer.campaigns.campaign_options import (
     CampaignOptions,
     CampaignOptionsError,
     contact_fields,
+    kind_option_fields,
+    option_fields,
     render_tts,
 )
+from batch_dialer.campaigns.creation import build_options, create_campaign, extra_fields
 from batch_dialer.campaigns.forecast import SIMULATOR_MIX, Forecast, forecast, last_campaign_mix
+from batch_dialer.campaigns.kinds.registry import KINDS
 from batch_dialer.campaigns.models import CallTask, Campaign, Contact, DoNotCall, Opportunity, table_of
+from batch_dialer.campaigns.option_values import option_name
 from batch_dialer.campaigns.retry_schedule import RetrySchedule
 
 __all__ = [
@@ -28,6 +34,7 @@ __all__ = [
     "campaign_forecast",
     "create_campaign",
     "extra_fields",
+    "kind_form_fields",
     "options_forecast",
     "options_from_form",
     "tts_preview",
@@ -39,96 +46,68 @@ _task = table_of(CallTask)
 _dnc = table_of(DoNotCall)
 _opp = table_of(Opportunity)
 
-_TEXT = (
-    "name",
-    "kind",
-    "text",
-    "caller",
-    "line",
-    "extnum",
-    "code_field",
-    "tz",
-    "start",
-    "cron",
-    "end",
-    "days",
-    "cap",
-    "rate",
-    "report_cron",
-    "report_dir",
-)
-_INTS = (
-    "toneid",
-    "playtimes",
-    "precallcount",
-    "code_digits",
-    "max_attempts",
-    "channels",
-    "max_queue",
-    "priority",
-)
-_LINES = ("tts", "retry", "key_label", "tag", "product")
-
 
 def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.replace("\r", "").split("\n") if line.strip()]
 
 
-def options_from_form(form: Mapping[str, Any], batches: list[str]) -> tuple[dict[str, Any], int]:
-    """Form fields (strings) -> CampaignOptions.build keyword values, and the IVR key wait."""
-    values: dict[str, Any] = {}
-    for key in _TEXT:
-        text = str(form.get(key) or "").strip()
-        if text:
-            values[key] = text.replace("T", " ") if key in ("start", "end") else text
-    for key in _INTS:
-        text = str(form.get(key) or "").strip()
-        if text:
-            if not text.lstrip("-").isdigit():
-                raise CampaignOptionsError(f"--{key.replace('_', '-')} {text!r}: expected a whole number")
-            values[key] = int(text)
-    for key in _LINES:
-        items = _lines(str(form.get(key) or ""))
-        if items:
-            values[key] = items
-    windows = [w.strip() for w in str(form.get("window") or "").replace("，", ",").split(",") if w.strip()]
-    if windows:
-        values["window"] = windows
-    chosen = [int(b) for b in batches if str(b).isdigit()]
-    if chosen:
-        values["batch"] = chosen
-    if str(form.get("all_contacts") or "") in ("1", "on", "true"):
-        values["all_contacts"] = True
-    ivr_text = str(form.get("ivr_max") or "").strip()
-    ivr_max = int(ivr_text) if ivr_text.isdigit() else 180
-    return values, ivr_max
+def _form_value(name: str, info: FieldInfo, raw: str, form: Mapping[str, Any]) -> Any:
+    """One form field by its option's type: lists/pairs one per line, numbers checked, flags ticked."""
+    shape = info.annotation
+    if shape is bool:
+        return raw in ("1", "on", "true")
+    if name == "window":
+        return [w.strip() for w in raw.replace("，", ",").split(",") if w.strip()]
+    if get_origin(shape) in (list, dict):
+        return _lines(raw)
+    if int in (shape, *get_args(shape)):
+        if not raw.lstrip("-").isdigit():
+            raise CampaignOptionsError(f"{option_name(name)} {raw!r}: expected a whole number")
+        return int(raw)
+    return raw.replace("T", " ") if name in ("start", "end") else raw
 
 
-def extra_fields(engine: Engine) -> set[str]:
-    """Extra contact fields seen in a sample, so a placeholder typo is caught (as the CLI does)."""
-    fields: set[str] = set()
-    with engine.connect() as conn:
-        for extra in conn.scalars(select(_contact.c.extra).where(_contact.c.extra.is_not(None)).limit(2000)):
-            fields.update((extra or {}).keys())
+def kind_form_fields() -> list[dict[str, Any]]:
+    """The kinds' own form fields, derived from their options models: name, label, the kinds that
+    show it, and the widget (select for a choice, textarea for lists and pairs, else an input)."""
+    fields = []
+    for name, (info, users) in kind_option_fields().items():
+        shape = info.annotation
+        choices = [str(c) for c in get_args(shape)] if get_origin(shape) is Literal else []
+        widget = "select" if choices else "textarea" if get_origin(shape) in (list, dict) else "input"
+        numeric = int in (shape, *get_args(shape))
+        fields.append(
+            {
+                "name": name,
+                "label": info.title or name,
+                "kinds": " ".join(users),
+                "widget": widget,
+                "choices": choices,
+                "numeric": numeric,
+            }
+        )
     return fields
 
 
-def build_options(engine: Engine, values: Mapping[str, Any]) -> CampaignOptions:
-    return CampaignOptions.build(extra_fields=extra_fields(engine), **values)
-
-
-def create_campaign(engine: Engine, options: CampaignOptions, ivr_max_seconds: int = 180) -> int:
-    """Insert as the CLI does: draft, or scheduled when a start time or cron is given."""
-    columns = options.to_campaign_columns()
-    columns["status"] = "scheduled" if (options.start or options.cron) else "draft"
-    columns["ivr_max_seconds"] = max(1, ivr_max_seconds)
-    try:
-        with engine.begin() as conn:
-            return int(
-                conn.execute(insert(_campaign).values(**columns).returning(_campaign.c.id)).scalar_one()
-            )
-    except IntegrityError:
-        raise CampaignOptionsError(f"a campaign named {options.name!r} already exists") from None
+def options_from_form(form: Mapping[str, Any], batches: list[str]) -> dict[str, Any]:
+    """Form fields (strings, named as the options) -> CampaignOptions.build keyword values. Empty
+    fields are left out, so the option's default applies; fields of another kind are ignored."""
+    kind = str(form.get("kind") or "").strip()
+    kind_fields = set(KINDS[kind].options.model_fields) if kind in KINDS else set()
+    common = set(CampaignOptions.model_fields)
+    values: dict[str, Any] = {}
+    for name, info in option_fields().items():
+        if name == "batch" or (name not in common and name not in kind_fields):
+            continue
+        raw = str(form.get(name) or "").strip()
+        if raw:
+            value = _form_value(name, info, raw, form)
+            if value not in ([], False):
+                values[name] = value
+    chosen = [int(b) for b in batches if str(b).isdigit()]
+    if chosen:
+        values["batch"] = chosen
+    return values
 
 
 def _audience_count(engine: Engine, audience: Audience) -> int:
@@ -142,7 +121,7 @@ def _audience_count(engine: Engine, audience: Audience) -> int:
 
 def tts_preview(engine: Engine, options: CampaignOptions) -> dict[str, str]:
     """Each template filled from the first contact of the audience (or an example when none)."""
-    templates = dict(options.tts) if options.tts else ({"text": options.text} if options.text else {})
+    templates = options.templates()
     if not templates:
         return {}
     audience = Audience.from_json(options.to_campaign_columns()["audience"])
@@ -188,7 +167,8 @@ def campaign_forecast(engine: Engine, campaign_id: int, now: datetime) -> Foreca
         open_tasks = int(
             conn.scalar(
                 select(func.count()).where(
-                    _task.c.campaign_id == campaign_id, _task.c.state.in_(("pending", "in_flight"))
+                    _task.c.campaign_id == campaign_id,
+                    _task.c.state.in_((TaskState.PENDING.value, TaskState.IN_FLIGHT.value)),
                 )
             )
             or 0

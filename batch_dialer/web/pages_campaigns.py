@@ -21,6 +21,7 @@ from batch_dialer.web.campaign_service import (
     build_options,
     campaign_forecast,
     create_campaign,
+    kind_form_fields,
     options_from_form,
 )
 from batch_dialer.web.csrf import check_csrf
@@ -77,6 +78,7 @@ def _form_page(
         "error": error,
         "batches": recent_batches(state.engine),
         "chosen_batches": [str(b) for b in form.get("batch", [])],
+        "kind_fields": kind_form_fields(),
     }
     return state.templates.TemplateResponse(request, "campaign_new.html", context, status_code=status)
 
@@ -109,9 +111,10 @@ async def create(request: Request, user: PageManager) -> Response:
     shown: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "batch"}
     shown["batch"] = [str(b) for b in form.getlist("batch")]
     try:
-        values, ivr_max = options_from_form(form, shown["batch"])
+        values = options_from_form(form, shown["batch"])
         options = await run_in_threadpool(build_options, state.engine, values)
-        campaign_id = await run_in_threadpool(create_campaign, state.engine, options, ivr_max)
+        centre_url = state.settings.callcenter_url
+        campaign_id = await run_in_threadpool(create_campaign, state.engine, options, centre_url)
     except CampaignOptionsError as exc:
         return _form_page(request, user, shown, str(exc), 422)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
+from batch_dialer.campaigns.kinds.registry import KINDS
 from batch_dialer.reports import OUTCOME_LABELS
 
 __all__ = ["KIND_LABELS", "STATE_LABELS", "STATUS_LABELS", "make_templates"]
@@ -31,12 +32,7 @@ STATE_LABELS = {
     "cancelled": "已取消",
     "unknown": "结果未知",
 }
-KIND_LABELS = {
-    "tts": "语音通知 / 满意度回访 (TTS)",
-    "captcha": "语音验证码",
-    "soap_tts": "定时语音 (SOAP)",
-    "preview": "坐席预览外呼",
-}
+KIND_LABELS = {kind.name: kind.label for kind in KINDS.values()}
 FIELD_LABELS = {
     "name": "姓名",
     "phone": "电话",

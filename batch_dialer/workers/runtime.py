@@ -9,17 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from batch_dialer.callcenter.base import CallCenter
+from batch_dialer.callcenter.capabilities import CentreAdapter, TimedTtsCalls, capability_name
 from batch_dialer.campaigns.clock import Clock, system_clock
 
-if TYPE_CHECKING:
-    from batch_dialer.callcenter.guoxin_soap import GuoxinSoap
-
-__all__ = ["Runtime", "Timings", "current_runtime", "install_runtime"]
+__all__ = ["MissingCapability", "Runtime", "Timings", "current_runtime", "install_runtime"]
 
 
 @dataclass(frozen=True)
@@ -27,26 +23,40 @@ class Timings:
     poll_interval_s: float = 5.0  # the document asks for a result query every 5 s
     claim_lease_s: float = 30.0  # a claimed attempt not placed by then is sent again
     poll_batch: int = 50  # attempts polled by one message
+    bad_data_run: int = 5  # this many 400/420 answers in a row pause a campaign (one is one contact's)
+
+
+class MissingCapability(RuntimeError):
+    """The centre this process drives cannot do what a campaign asks (refused at creation normally)."""
 
 
 @dataclass
 class Runtime:
     engine: Engine
-    centre: CallCenter
+    centre: CentreAdapter
     clock: Clock = system_clock
     timings: Timings = field(default_factory=Timings)
-    soap_factory: Callable[[], GuoxinSoap] | None = None  # built lazily, for soap_tts campaigns only
-    _soap: GuoxinSoap | None = None
+    # a companion client for what the centre offers over another protocol (Guoxin's SOAP services),
+    # built lazily on first use
+    soap_factory: Callable[[], TimedTtsCalls] | None = None
+    _soap: TimedTtsCalls | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def soap(self) -> GuoxinSoap:
+    def soap(self) -> TimedTtsCalls:
         with self._lock:
             if self._soap is None:
                 if self.soap_factory is None:
-                    raise RuntimeError("this runtime has no SOAP client for soap_tts campaigns")
+                    raise MissingCapability("this runtime has no SOAP client for soap_tts campaigns")
                 self._soap = self.soap_factory()
-            assert self._soap is not None
             return self._soap
+
+    def provider(self, capability: type) -> object:
+        """The centre's adapter if it implements ``capability``, else the companion client if that does."""
+        if isinstance(self.centre, capability):
+            return self.centre
+        if capability is TimedTtsCalls and self.soap_factory is not None:
+            return self.soap()
+        raise MissingCapability(f"the call centre offers no {capability_name(capability)}")
 
 
 _current: Runtime | None = None

@@ -25,6 +25,7 @@ from batch_dialer.callcenter import (
     UnexpectedResponse,
     connect,
 )
+from batch_dialer.callcenter.guoxin_options import GuoxinOptions
 
 PASSWORD = "s3cret-Pa55"
 CALLEE = "13800138000"
@@ -34,12 +35,15 @@ FIXED_NOW = datetime(2024, 3, 15, 17, 30, tzinfo=UTC)
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def centre(handler: Handler, password: str | None = PASSWORD) -> GuoxinHttp:
+def centre(
+    handler: Handler, password: str | None = PASSWORD, options: GuoxinOptions | None = None
+) -> GuoxinHttp:
     return GuoxinHttp(
         "http://centre.test:12121",
         password=password,
         transport=httpx.MockTransport(handler),
         clock=lambda: FIXED_NOW,
+        options=options or GuoxinOptions(),
     )
 
 
@@ -103,10 +107,10 @@ def test_tts_call_request_carries_signature_and_variables() -> None:
         seen.append(request)
         return httpx.Response(200, text="200")
 
+    # §18's parameters are token, callee, toneid, ttsXXX and opt: no pwd, even with a password set
     with centre(handler) as cc:
         cc.submit_tts_call("tok-1", CALLEE, 20, {"ttsabc": "你好世界!", "ttsname": "王先生"})
     params = seen[0].url.params
-    expected = hashlib.md5(f"{PASSWORD}{CALLEE}2024-03-16".encode()).hexdigest()
     assert seen[0].url.path == "/bridge/callctrl"
     assert dict(params) == {
         "token": "tok-1",
@@ -114,12 +118,24 @@ def test_tts_call_request_carries_signature_and_variables() -> None:
         "toneid": "20",
         "ttsabc": "你好世界!",
         "ttsname": "王先生",
-        "pwd": expected,
         "opt": "IVR_TTS_CALL",
     }
     with centre(handler) as cc, pytest.raises(ValueError):
         cc.submit_tts_call("tok-2", CALLEE, 20, {"opt": "CLICK_TO_HUNGUP"})
     assert len(seen) == 1
+    # a centre known to want it (DIALER_GUOXIN_TTS_PWD=1) gets the §3 signature with an empty code
+    with centre(handler, options=GuoxinOptions(tts_pwd=True)) as cc:
+        cc.submit_tts_call("tok-3", CALLEE, 20, {"ttsabc": "你好"})
+    expected = hashlib.md5(f"{PASSWORD}{CALLEE}2024-03-16".encode()).hexdigest()
+    assert seen[1].url.params["pwd"] == expected
+
+
+def test_tts_pwd_setting_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIALER_GUOXIN_TTS_PWD", "1")
+    assert GuoxinHttp("http://centre.test:12121").options.tts_pwd is True
+    monkeypatch.setenv("DIALER_GUOXIN_MAX_GET_URL", "12")
+    with pytest.raises(ValueError, match=r"^DIALER_GUOXIN_MAX_GET_URL: "):
+        GuoxinHttp("http://centre.test:12121")
 
 
 def test_captcha_request_without_password_and_with_fixed_line() -> None:
@@ -220,3 +236,28 @@ def test_connect_picks_by_scheme() -> None:
         connect("ftp://centre.example")
     with pytest.raises(ValueError, match="scheme none"):
         connect("127.0.0.1:12121")
+
+
+def test_contacts_go_as_get_while_the_url_fits_then_as_post() -> None:
+    """§19/§20 show ``GET …Srvlt?data={…}``; a list too long for a URL goes as a form POST instead."""
+    from batch_dialer.callcenter import ContactRecord, OpportunityRecord
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, text="200")
+
+    small = [ContactRecord("Mr.Lee", ["13227841198", "4006198112"])]
+    large = [ContactRecord(f"客户{i}", [f"139{i:08d}"]) for i in range(40)]
+    with centre(handler, options=GuoxinOptions(max_get_url=1000)) as cc:
+        cc.push_contacts(small)
+        cc.push_contacts(large)
+        cc.push_opportunities([OpportunityRecord("Mr.Wang", "13227841198", "CallCenterSystem")])
+    get, post, preorder = seen
+    assert get.method == "GET" and get.url.path == "/bridge/ContactsSrvlt" and len(str(get.url)) <= 1000
+    assert get.url.params["data"].startswith('{"contacts":[{"cname":"Mr.Lee"')
+    assert post.method == "POST" and post.url.query == b""
+    body = unquote(post.content.decode("ascii").removeprefix("data=").replace("+", " "))
+    assert body.startswith('{"contacts":[') and body.count("cname") == 40
+    assert preorder.method == "GET" and preorder.url.path == "/bridge/PreorderSrvlt"

@@ -24,6 +24,7 @@ from batch_dialer.callcenter import (
     OpportunityRecord,
     PaymentRequired,
 )
+from batch_dialer.callcenter.guoxin_options import GuoxinOptions
 from batch_dialer.callcenter.simulator import CallKind, ManualClock, RunningSimulator
 from tests.callcenter.sim_numbers import number_with
 from tests.simulator_fixtures import sim_factory
@@ -46,13 +47,15 @@ def clock() -> ManualClock:
 
 
 def adapter(
-    sim: RunningSimulator, clock: ManualClock | None = None, password: str | None = None
+    sim: RunningSimulator, clock: ManualClock | None = None, password: str | None = None, tts_pwd: bool = True
 ) -> GuoxinHttp:
+    """Signs IVR_TTS_CALL too (DIALER_GUOXIN_TTS_PWD=1), so the simulator's pwd check is exercised."""
     now: Callable[[], datetime] | None = None
     if clock is not None:
         manual = clock
         now = lambda: datetime.fromtimestamp(manual.now(), UTC)  # noqa: E731
-    return GuoxinHttp(sim.base_url, password=password, timeout=5.0, clock=now)
+    options = GuoxinOptions(tts_pwd=tts_pwd)
+    return GuoxinHttp(sim.base_url, password=password, timeout=5.0, clock=now, options=options)
 
 
 @pytest.fixture
@@ -152,6 +155,9 @@ def test_password_refused_and_secrets_kept_out(sim_factory: Factory, clock: Manu
         for secret in ("wrong-password", PASSWORD, number, "pwd"):
             assert secret not in text
     assert sim.center.truth()["accepted"] == 0
+    with adapter(sim, clock, None, tts_pwd=False) as unsigned:  # the default: §18 has no pwd
+        unsigned.submit_tts_call("t-2", number, TONE, {})
+    assert sim.center.truth()["accepted"] == 1
 
 
 def test_password_with_the_real_clock(sim_factory: Factory) -> None:
@@ -262,15 +268,19 @@ def test_call_log(sim_factory: Factory, clock: ManualClock) -> None:
         cc.submit_tts_call("t-busy", busy, TONE, {})
         clock.advance(600)
         rows = cc.call_log_query(CENTRE_DAY, CENTRE_DAY)
-        by_token = {row.clickcallid: row for row in rows}
-        assert set(by_token) == {"t-answer", "t-busy"}
-        row = by_token["t-answer"]
-        assert (row.callee, row.estimate, row.duration) == (answered, plan.keys, plan.talk_s)
+        by_callee = {row.callee: row for row in rows}  # §21: our calls are found by callee and time
+        assert set(by_callee) == {answered, busy} and {r.clickcallid for r in rows} == {""}
+        row = by_callee[answered]
+        assert (row.estimate, row.duration, row.state) == (None, plan.talk_s, "STATE_RECEIVED")
         assert abs(row.begin_time - datetime.fromtimestamp(T0, UTC)) < timedelta(seconds=60)
-        assert by_token["t-busy"].estimate is None
+        assert by_callee[busy].state == "STATE_FAILED"
         assert cc.call_log_by_callid(row.callid) == row
-        assert [r.clickcallid for r in cc.call_log_query(CENTRE_DAY, CENTRE_DAY, telnum=busy)] == ["t-busy"]
-        assert cc.call_log_query(CENTRE_DAY, CENTRE_DAY, max_results=1, first=1)[0].id != rows[0].id
+        assert [r.callee for r in cc.call_log_query(CENTRE_DAY, CENTRE_DAY, telnum=busy)] == [busy]
+        # §21 first is a start id ("查询起始 id"): the page from the second row's id starts there
+        second = sorted(r.id for r in rows)[1]
+        assert [r.id for r in cc.call_log_query(CENTRE_DAY, CENTRE_DAY, max_results=5, first=second)] == [
+            second
+        ]
         assert cc.call_log_query(CENTRE_DAY + timedelta(days=1), CENTRE_DAY + timedelta(days=1)) == []
 
 

@@ -135,7 +135,9 @@ def test_call_log_entry_from_document_example() -> None:
     assert entry.estimate is None
     assert entry.callid.startswith("173a248c")
     assert entry.raw["_judge"] == 0
-    assert CallLogEntry.from_json({**row, "estimate": 8}).estimate == "8"
+    # §21: "estimate Integer 客户评价，1:非常满意，2:满意，3 不满意" — a rating, not an IVR key
+    assert [CallLogEntry.from_json({**row, "estimate": v}).estimate for v in (1, "2", 3)] == [1, 2, 3]
+    assert CallLogEntry.from_json({**row, "estimate": 8}).estimate is None
 
 
 def test_agent_state_and_tone_file_from_document_examples() -> None:

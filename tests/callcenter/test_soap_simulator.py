@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,8 +21,10 @@ from batch_dialer.callcenter import (
     TextToCall,
     TextToCallState,
 )
-from batch_dialer.callcenter.guoxin_soap import soap_service
 from batch_dialer.callcenter.simulator import CallKind, ManualClock, RunningSimulator, plan_call
+from batch_dialer.callcenter.soap_clients import soap_endpoint
+from batch_dialer.campaigns.kinds.base import ReadingStatus
+from batch_dialer.campaigns.kinds.soap_tts import reading_of_timed_call
 from tests.callcenter.sim_numbers import number_with
 from tests.simulator_fixtures import sim_factory
 
@@ -91,9 +94,9 @@ def test_timed_calls_wait_then_end_in_their_states(stepped: tuple[ManualClock, G
     assert final[ids["answered"]].state is TextToCallState.CONFIRM
     assert final[ids["answered"]].playingtime == plan.talk_s
     assert final[ids["empty"]].state is TextToCallState.CALL_FAILED
-    assert final[ids["lost"]].state is TextToCallState.RING_TIME_OUT
+    assert final[ids["lost"]].state is TextToCallState.CALL_FAILED  # "CALL_FAILED: 尝试 3 次失败"
     assert final[ids["lost"]].calltime == 3
-    assert all(t.state.is_final for t in final.values() if t.state is not None)
+    assert all(reading_of_timed_call(t).status is ReadingStatus.FINAL for t in final.values())
 
 
 def test_remove_and_modify_a_waiting_call(stepped: tuple[ManualClock, GuoxinSoap]) -> None:
@@ -128,9 +131,9 @@ def test_call_log_over_soap(stepped: tuple[ManualClock, GuoxinSoap]) -> None:
     rows = soap.list_calllog(0, 100, start - timedelta(minutes=1), start + timedelta(hours=1))
     assert len(rows) == 1
     row = rows[0]
-    assert (row.callee, row.estimate, row.duration) == (answered, plan.keys, plan.talk_s)
+    assert (row.callee, row.estimate, row.duration) == (answered, None, plan.talk_s)  # no agent rating
     assert row.begin_time.tzinfo is UTC and abs(row.begin_time - start) < timedelta(seconds=5)
-    assert row.clickcallid  # the centre's own key for the call it placed
+    assert row.clickcallid == ""  # §21: only a click-to-call has a clickcallid
     assert (
         soap.list_calllog(0, 100, start - timedelta(minutes=1), start + timedelta(hours=1), telnum="1") == []
     )
@@ -174,13 +177,19 @@ def test_fault_injection_and_unreachable_centre(sim_factory: Factory) -> None:
     assert str(unreachable.value).startswith(f"call centre at http://127.0.0.1:{port} is unreachable")
 
 
-def test_each_zeep_client_is_built_once(sim_factory: Factory) -> None:
+def test_each_zeep_client_is_built_once_per_thread(sim_factory: Factory) -> None:
     url = sim_factory().base_url
-    first = soap_service("Click2CallControl", url, 5.0, 5.0)
-    assert soap_service("Click2CallControl", url + "/", 5.0, 5.0) is first
-    assert soap_service("CallRecordHome", url, 5.0, 5.0) is not first
-    assert first._binding_options["address"] == f"{url}/bridge/services/Click2CallControl"
-    transport = first._client.transport
+    first = soap_endpoint("Click2CallControl", url, 5.0, 5.0)
+    assert soap_endpoint("Click2CallControl", url + "/", 5.0, 5.0) is first
+    assert soap_endpoint("CallRecordHome", url, 5.0, 5.0) is not first
+    assert first.wsdl_source == f"{url}/bridge/services/Click2CallControl?wsdl"
+    assert first.service._binding_options["address"] == f"{url}/bridge/services/Click2CallControl"
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(soap_endpoint("Click2CallControl", url, 5.0, 5.0)))
+    thread.start()
+    thread.join(timeout=30)
+    assert other and other[0] is not first  # zeep's requests session is not thread-safe
+    transport = first.service._client.transport
     assert (transport.operation_timeout, transport.load_timeout) == (5.0, 5.0)
 
 
@@ -196,8 +205,8 @@ def test_packaged_wsdl_and_the_served_one_agree(
     sim_factory: Factory, service: str, operations: set[str]
 ) -> None:
     url = sim_factory().base_url
-    packaged = soap_service(service, url, 5.0, 5.0)
+    ours = soap_endpoint(service, url, 5.0, 5.0)
     served = zeep.Client(f"{url}/bridge/services/{service}?wsdl")  # what any other client would do
     [port] = served.wsdl.services[service].ports.values()
-    assert set(port.binding._operations) == operations == set(packaged._binding._operations)
+    assert set(port.binding._operations) == operations == set(ours.binding._operations)
     assert port.binding_options["address"] == f"{url}/bridge/services/{service}"

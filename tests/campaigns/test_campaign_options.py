@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from batch_dialer.campaigns.campaign_options import (
-    CampaignKind,
     CampaignOptions,
     CampaignOptionsError,
     contact_fields,
@@ -131,20 +130,21 @@ def test_soap_tts_columns() -> None:
         (TTS, {"tts": ["ttsa=hi {name"]}, "--tts ttsa: unbalanced '{'"),
         (TTS, {"key_label": ["1=a", "1=b"]}, "--key-label '1': given twice"),
         (TTS, {"toneid": None}, "--toneid: required for --kind tts"),
-        (TTS, {"kind": "fax"}, "--kind: Input should be 'tts', 'captcha' or 'soap_tts'"),
+        (TTS, {"kind": "fax"}, "--kind 'fax': unknown kind (known: tts, captcha, soap_tts)"),
         (TTS, {"batch": [1]}, "--all: cannot be combined with --batch"),
         (TTS, {"all_contacts": False}, "audience: give --batch, --tag, --product or --all"),
         (TTS, {"start": "2024-05-01 19:00", "cron": "0 19 * * *"}, "--cron: give either --start or --cron"),
         (TTS, {"start": "2024-05-02 19:00", "end": "2024-05-01 19:00"}, "--end: must be after --start"),
-        (TTS, {"playtimes": 2}, "--playtimes: only for --kind captcha"),
-        (TTS, {"text": "hi"}, "--text: only for --kind soap_tts"),
+        (TTS, {"playtimes": 2}, "--playtimes: not used by --kind tts (only by --kind captcha)"),
+        (TTS, {"text": "hi"}, "--text: not used by --kind tts (only by --kind soap_tts)"),
+        (TTS, {"ivr_max": 0}, "--ivr-max: Input should be greater than or equal to 1"),
         (TTS, {"bogus": 1}, "--bogus: Extra inputs are not permitted"),
         (CAPTCHA, {"line": "satellite"}, "--line: Input should be 'ip' or 'fixed'"),
         (CAPTCHA, {"extnum": "80a"}, "--extnum: String should match pattern"),
         (CAPTCHA, {"code_field": "code", "code_digits": 4}, "--code-digits: give either --code-field"),
-        (CAPTCHA, {"tts": ["ttsa=x"]}, "--tts: only for --kind tts"),
+        (CAPTCHA, {"tts": ["ttsa=x"]}, "--tts: not used by --kind captcha (only by --kind tts)"),
         (SOAP, {"text": "  "}, "--text: required for --kind soap_tts"),
-        (SOAP, {"toneid": 3}, "--toneid: not used by --kind soap_tts"),
+        (SOAP, {"toneid": 3}, "--toneid: not used by --kind soap_tts (only by --kind tts, captcha)"),
     ],
 )
 def test_errors_are_one_line_and_name_the_option(
@@ -165,7 +165,7 @@ def test_cron_with_weekday_names_and_naive_times_in_campaign_zone() -> None:
     options = build(TTS, cron="0 19 * * mon-fri", tz="Europe/Berlin", end="2024-07-01 00:00")
     assert options.cron == "0 19 * * mon-fri"
     assert options.end == datetime(2024, 6, 30, 22, 0, tzinfo=UTC)  # CEST
-    assert options.kind is CampaignKind.TTS
+    assert options.kind == "tts"
 
 
 def test_render_tts_fills_per_contact_and_never_raises() -> None:

@@ -108,7 +108,7 @@ def test_delay_for_refuses_outcomes_that_are_never_retried() -> None:
 
 
 def test_every_retried_outcome_has_a_class() -> None:
-    retried = set(Outcome) - {Outcome.ANSWERED, Outcome.EMPTY}
+    retried = set(Outcome) - {Outcome.ANSWERED, Outcome.EMPTY, Outcome.REJECTED}
     assert {retry_class_of(o) for o in retried} == set(RetryClass)
 
 

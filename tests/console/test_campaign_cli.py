@@ -90,3 +90,33 @@ def test_unknown_campaign_and_duplicate_name(dialer) -> None:  # type: ignore[no
     assert dialer(*args).returncode == 0
     again = dialer(*args)
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_a_kind_the_centre_cannot_run_is_refused_with_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In-process (the product registry is patched): a centre product without captcha calls."""
+    from batch_dialer.callcenter import adapters
+    from batch_dialer.callcenter.adapters import CentreProduct
+    from batch_dialer.console.cli import main
+    from tests.campaigns.test_kind_capabilities import TtsOnlyCentre
+
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    seed_contacts(open_database(db_url), 3)
+    product = CentreProduct("TtsOnly", lambda options: TtsOnlyCentre(), (TtsOnlyCentre,))
+    monkeypatch.setitem(adapters.ADAPTERS, "ttsonly+http", product)
+    monkeypatch.setenv("DIALER_DATABASE_URL", db_url)
+    monkeypatch.setenv("DIALER_CALLCENTER_URL", "ttsonly+http://127.0.0.1:9")
+    args = ["dialer", "campaign", "create", "验证码", "--kind", "captcha", "--all", "--toneid", "19"]
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert "--kind captcha: the TtsOnly call centre has no " in err
+    monkeypatch.setattr(sys, "argv", ["dialer", "campaign", "list", "--json"])
+    with pytest.raises(SystemExit) as listed:
+        main()
+    assert listed.value.code in (0, None)
+    assert json.loads(capsys.readouterr().out) == []  # nothing half-written

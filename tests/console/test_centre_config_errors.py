@@ -53,6 +53,7 @@ def test_malformed_url(url: str) -> None:
 
 
 def test_wrong_password() -> None:
+    """§18 has no pwd: the test call carries (and so checks) it only with DIALER_GUOXIN_TTS_PWD=1."""
     with running_simulator(password="right-one") as sim:
         result = _run(
             "centre",
@@ -60,6 +61,7 @@ def test_wrong_password() -> None:
             "13800138000",
             DIALER_CALLCENTER_URL=sim.base_url,
             DIALER_CALLCENTER_PASSWORD="wrong-one",
+            DIALER_GUOXIN_TTS_PWD="1",
         )
     _one_line_error(result, "401")
     assert "wrong-one" not in result.stderr and "13800138000" not in result.stderr

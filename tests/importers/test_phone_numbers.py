@@ -177,3 +177,48 @@ def test_pattern_fast_path_agrees_with_phonenumbers(compact: str) -> None:
 )
 def test_pattern_fast_path_takes_the_plain_shapes(compact: str, expected: tuple[str, str] | None) -> None:
     assert national_by_pattern(compact) == expected
+
+
+# --- invisible characters and Unicode dashes (issue 9 item 6) ----------------------------------------
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u202c"]
+DASHES = ["\u2014", "\uff0d", "\u2012", "\u2013", "\u2010", "\u2011", "\u2212", "-"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "phone"),
+    [
+        ("138\u20140013\u20148000", "13800138000"),  # em dash
+        ("138\uff0d0013\uff0d8000", "13800138000"),  # full-width hyphen-minus
+        ("010\u201262345678", "01062345678"),  # figure dash
+        ("400\u2013800\u20131234", "4008001234"),  # en dash
+        ("\ufeff13800138000", "13800138000"),  # BOM left at the start of a cell
+        ("1380013\u200b8000", "13800138000"),  # zero-width space inside
+        ("13800138000\u2060", "13800138000"),  # word joiner at the end
+        ("\u200b\u00a0138 0013 8000\u3000", "13800138000"),
+    ],
+)
+def test_invisible_characters_and_unicode_dashes_are_cleaned(raw: str, phone: str) -> None:
+    assert normalise_phone(raw).phone == phone
+    phones, _, reasons = normalise_phone_series(pd.Series([raw, raw, "13800138000"]))
+    assert phones.tolist() == [phone, phone, "13800138000"] and set(reasons) == {""}
+
+
+_VALID = ["13800138000", "15912345678", "01062345678", "075588888888", "4008001234", "8008108888"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    number=st.sampled_from(_VALID) | st.from_regex(r"\A1[3-9][0-9]{9}\Z"),
+    inserts=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=12), st.sampled_from(INVISIBLE + DASHES)), max_size=6
+    ),
+)
+def test_a_valid_number_is_never_rejected_for_invisible_characters_or_dashes(
+    number: str, inserts: list[tuple[int, str]]
+) -> None:
+    clean = normalise_phone(number)
+    cell = number
+    for position, char in inserts:
+        cell = cell[:position] + char + cell[position:]
+    dirty = normalise_phone(cell)
+    assert (dirty.phone, dirty.kind, dirty.reason) == (clean.phone, clean.kind, clean.reason), repr(cell)

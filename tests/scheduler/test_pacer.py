@@ -235,3 +235,39 @@ def test_sharer_keeps_the_same_bounds(rounds: list[tuple[int, list[tuple[int, in
         shares = sharer.share(total, campaigns)
         assert sum(shares.values()) == min(total, sum(d for _, _, d in campaigns))
         assert all(0 <= shares[k] <= d for k, _, d in campaigns)
+
+
+def test_growing_agent_queue_slows_down_and_draining_recovers() -> None:
+    """§18: "queue: 转坐席时排队个数, 如果排队个数多, 说明呼叫过快, 请减少呼叫频率" — by default."""
+    p, clock = pacer(10)
+    p.tick(Reading(queue=0, playcount=0), 0)
+    assert p.allowance() == 10
+    limits = []
+    for queue in (2, 5, 6):  # growing: each rise takes that many channels off
+        clock.advance(1)
+        p.tick(Reading(queue=queue, playcount=0), 0)
+        limits.append(p.effective_channels)
+    assert limits == [8, 5, 4]
+    assert p.allowance() == 4
+    clock.advance(1)
+    p.on_success()
+    p.tick(Reading(queue=6, playcount=0), 0)  # steady queue: successes add one back as usual
+    assert p.effective_channels == 5
+    recovered = []
+    for queue in (4, 2, 0, 0, 0):  # draining: one channel back per tick even without new calls
+        clock.advance(1)
+        p.tick(Reading(queue=queue, playcount=0), 0)
+        recovered.append(p.effective_channels)
+    assert recovered == [6, 7, 8, 8, 8]
+
+
+def test_max_queue_stays_a_hard_stop_and_backpressure_can_be_off() -> None:
+    clock = ManualClock(T0)
+    hard = Pacer(10, max_queue=4, clock=clock)
+    hard.tick(Reading(queue=0, playcount=0), 0)
+    hard.tick(Reading(queue=4, playcount=0), 0)
+    assert hard.allowance() == 0
+    off = Pacer(10, clock=clock, queue_backpressure=False)
+    off.tick(Reading(queue=0, playcount=0), 0)
+    off.tick(Reading(queue=9, playcount=0), 0)
+    assert off.effective_channels == 10 and off.allowance() == 10

@@ -61,7 +61,7 @@ def test_speed_divides_durations_but_not_log_values() -> None:
     [row] = center.call_log()
     assert row["duration"] == plan.talk_s
     assert row["beginTime"] == round(T0 * 1000)
-    assert row["clickcallid"] == "t" and row["state"] == "STATE_RECEIVED"
+    assert row["clickcallid"] == "" and row["state"] == "STATE_RECEIVED"
 
 
 def test_pool_never_exceeded_waiting_line_and_486() -> None:

@@ -150,20 +150,18 @@ def test_timed_call_retries_three_times(sim_factory: Factory) -> None:
     clock = ManualClock(T0)
     s = sim_factory(clock=clock, speed=1.0)
     busy = always(CallKind.BUSY, 3)
+    listing = "<g:in0>0</g:in0><g:in1>5</g:in1><g:in2/><g:in3 xsi:nil='true'/>"
     with httpx.Client(base_url=s.base_url) as c:
         post(c, "TextToCallService", "makeCall", texttocal(busy, iso(T0)))
-        for _ in range(2):
-            clock.advance(10 + RETRY_AFTER_S)
         clock.advance(10)
-        [task] = tasks(
-            post(
-                c,
-                "TextToCallService",
-                "listWithToken",
-                "<g:in0>0</g:in0><g:in1>5</g:in1><g:in2/><g:in3 xsi:nil='true'/>",
-            )
-        )
-        assert task["state"] == "RING_TIME_OUT" and task["calltime"] == "3"
+        [task] = tasks(post(c, "TextToCallService", "listWithToken", listing))
+        # between the centre's own tries: RING_TIME_OUT (振铃超时), not the end of the call
+        assert task["state"] == "RING_TIME_OUT" and task["calltime"] == "1"
+        clock.advance(RETRY_AFTER_S)
+        clock.advance(10 + RETRY_AFTER_S)
+        clock.advance(10)
+        [task] = tasks(post(c, "TextToCallService", "listWithToken", listing))
+        assert task["state"] == "CALL_FAILED" and task["calltime"] == "3"  # "CALL_FAILED: 尝试 3 次失败"
         assert c.get("/_sim/truth").json()["calls_by_number"][busy] == 3
 
 
@@ -224,7 +222,7 @@ def test_zeep_round_trip(sim_factory: Factory) -> None:
     day = datetime.fromtimestamp(T0, SHANGHAI).strftime("%Y-%m-%d")
     rows = log.service.listCalllog(0, 100, f"{day} 00:00:00", f"{day} 23:59:59", answered, 0)
     [row] = rows
-    assert row.clickcallid == f"soap-{task_id}-1" and row.state == "STATE_RECEIVED"
-    assert row.estimate == int(plan.keys) and row.duration == plan.talk_s
+    assert not row.clickcallid and row.state == "STATE_RECEIVED"  # not a click-to-call
+    assert row.estimate is None and row.duration == plan.talk_s  # no agent rating: not the IVR key
     assert row.beginTime == round(T0 * 1000)
     assert len(log.service.listCalllog(0, 100, None, None, None, 0)) == 2

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
 from batch_dialer.callcenter import connect
@@ -105,3 +106,27 @@ def test_forecast_lands_inside_the_calling_window() -> None:
     assert window.contains(result.ends_at) or result.ends_at == window.closes_at(result.ends_at)
     assert abs(window.open_seconds_between(result.starts_at, result.ends_at) - needed) < 1
     assert result.ends_at.weekday() < 5 and result.ends_at > datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+def test_a_kind_the_centre_cannot_run_is_a_422(
+    serve: Callable[..., str], tokens: dict[str, str], web_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batch_dialer.callcenter import adapters
+    from batch_dialer.callcenter.adapters import CentreProduct
+    from tests.campaigns.test_kind_capabilities import TtsOnlyCentre
+
+    product = CentreProduct("TtsOnly", lambda options: TtsOnlyCentre(), (TtsOnlyCentre,))
+    monkeypatch.setitem(adapters.ADAPTERS, "http", product)  # the configured URL is http://…
+    seed_contacts(web_engine, 3)
+    url = serve()
+    auth = {"Authorization": f"Bearer {tokens['manager']}"}
+    body = {"name": "通知", "kind": "soap_tts", "all_contacts": True, "text": "{name}您好"}
+    with httpx.Client(base_url=url, headers=auth, timeout=30) as client:
+        refused = client.post("/api/campaigns", json=body)
+        assert refused.status_code == 422
+        assert refused.json()["detail"] == (
+            "--kind soap_tts: the TtsOnly call centre has no timed TTS calls (SOAP TextToCallService)"
+        )
+        assert client.get("/api/campaigns").json() == []
+        tts = {"name": "回访", "kind": "tts", "all_contacts": True, "toneid": 20}
+        assert client.post("/api/campaigns", json=tts).status_code == 201  # what it can do, it may

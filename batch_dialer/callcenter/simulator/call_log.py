@@ -91,7 +91,7 @@ def _call_type(callee: str) -> str:
 
 
 class CallLog:
-    """Append-only, ordered by id; queries page by position like the document's ``first``."""
+    """Append-only, ordered by id; §21 pages by start id, §28 by position."""
 
     def __init__(self, speed: float, tz: ZoneInfo) -> None:
         self._speed = speed
@@ -115,9 +115,9 @@ class CallLog:
             duration=duration,
             state="STATE_RECEIVED" if answered else "STATE_FAILED",
             call_type=_call_type(call.callee),
-            estimate=call.keys,
+            estimate="",  # §21: the customer's 1/2/3 rating of an agent; never the IVR's keys
             record_voice=f"D:/records/{day}/{call.callee}_{row_id}.wav" if answered else "",
-            clickcallid=call.key,
+            clickcallid=call.key if call.api == "click" else "",  # §21: the click-to-call id only
             callid=f"sim-{row_id:08d}@127.0.0.1",
             cname=cname,
         )
@@ -138,9 +138,11 @@ class CallLog:
         end_inclusive: bool,
         telnum: str | None,
         direction: int,
+        first_is_id: bool = True,
     ) -> list[CallLogRow]:
         """Rows begun in [begin, end) (or [begin, end]), touching ``telnum``; direction 1 (incoming)
-        matches nothing because every simulated call is outbound."""
+        matches nothing because every simulated call is outbound. ``first`` is a start id (§21
+        "查询起始 id": rows with id >= first, by id) or, for §28, a position ("10 从第 11 条返回")."""
         if direction == 1:
             return []
         selected = [
@@ -150,4 +152,6 @@ class CallLog:
             and (end is None or r.begin_s < end or (end_inclusive and r.begin_s == end))
             and (not telnum or telnum in (r.caller, r.callee))
         ]
+        if first_is_id:
+            return [r for r in selected if r.id >= first][:max_results]
         return selected[first : first + max_results]

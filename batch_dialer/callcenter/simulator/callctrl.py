@@ -1,7 +1,8 @@
 """Parameter parsing and checking for the centre's HTTP servlets; answers are ``Reply`` values.
 
-Submissions answer their status code as the HTTP status and as the body (contract). Bad parameters
-answer 400 (IVR_TTS_CALL and the other servlets) or 420 (captcha calls), as the document says.
+Submissions answer their status code as the HTTP status and as the body (docs/guoxin-contract.md).
+Bad parameters answer 400 (IVR_TTS_CALL and the other servlets) or 420 (captcha calls), as the
+document says.
 """
 
 from __future__ import annotations

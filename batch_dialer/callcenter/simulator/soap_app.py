@@ -2,7 +2,7 @@
 
 ``GET /bridge/services/<Name>?wsdl`` serves the package's WSDL with its soap:address pointing at the
 URL it was fetched from; ``POST`` dispatches on the Body's first element. Errors are SOAP 1.1 Faults
-(HTTP 500), as the contract says.
+(HTTP 500), as docs/guoxin-contract.md reads the document.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """§26 TextToCallService: timed TTS calls that the centre places itself, retrying up to three times.
 
 A task waits (WAITING) until its ``calldate``, then tries (TRYING) through the same channel pool as
-every other call; it ends CONFIRM when answered, CALL_FAILED for an empty number or when the last try
-failed, RING_TIME_OUT when the last try was busy or powered off.
+every other call; between two tries it shows RING_TIME_OUT (振铃超时: not the end of the call); it ends
+CONFIRM when answered, CALL_FAILED for an empty number or when the third try failed too ("CALL_FAILED:
+尝试 3 次失败", table 6-1). ``calltime`` counts the tries.
 """
 
 from __future__ import annotations
@@ -139,9 +140,9 @@ class TextToCall:
             task.state = "CONFIRM"
             task.playingtime = round((call.ended_at - call.answered_at) * self._engine.speed)
         elif call.plan.kind is CallKind.EMPTY or task.calltime >= MAX_TRIES:
-            busy_like = call.plan.kind in (CallKind.BUSY, CallKind.POWER_OFF)
-            task.state = "RING_TIME_OUT" if busy_like else "CALL_FAILED"
+            task.state = "CALL_FAILED"
         else:
+            task.state = "RING_TIME_OUT"  # until the centre's next try
             self._engine.schedule(self._engine.after(call.ended_at, RETRY_AFTER_S), "tts_retry", task.id)
 
     def _due(self, task_id: int, at: float) -> None:
@@ -153,10 +154,11 @@ class TextToCall:
 
     def _retry(self, task_id: int, at: float) -> None:
         task = self.tasks.get(task_id)
-        if task is not None and task.state == "TRYING":
+        if task is not None and task.state == "RING_TIME_OUT":
             self._try(task, at)
 
     def _try(self, task: TimedCall, at: float) -> None:
+        task.state = "TRYING"
         task.calltime += 1
         call = self._engine.new_call(f"soap-{task.id}-{task.calltime}", "soap", task.callee, at)
         self._by_serial[call.serial] = task.id

@@ -1,7 +1,7 @@
 """cti agents: agents linked to CTI users, their campaigns, desk calls and callback reservations
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-27 14:50:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from batch_dialer.campaigns.db_types import UTCDateTime
 
 revision: str = "0009"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

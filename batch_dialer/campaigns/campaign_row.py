@@ -1,0 +1,59 @@
+"""One campaign row as a typed, frozen object: what the hot path (pacer, workers, ledger) reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from batch_dialer.campaigns.calling_window import CallingWindow
+from batch_dialer.campaigns.outcome_policy import CampaignPolicy
+
+__all__ = ["CampaignRow"]
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRow:
+    """The ``campaign`` columns the engine uses (reports and the web read the table themselves)."""
+
+    id: int
+    name: str
+    kind: str
+    status: str
+    token_salt: str
+    toneid: int | None = None
+    tts: dict[str, str] | None = None
+    captcha: dict[str, Any] | None = None  # the kind's own settings (JSON), despite the column's name
+    audience: dict[str, Any] | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    windows: list[str] | None = None
+    days: str | None = None
+    tz: str = "Asia/Shanghai"
+    max_attempts: int = 3
+    retry: dict[str, list[int]] | None = None
+    cap_count: int | None = None
+    cap_period_s: int | None = None
+    channels: int = 10
+    max_queue: int = 0
+    rate_per_min: int | None = None
+    priority: int = 1
+    ivr_max_seconds: int = 180
+    result_deadline_s: int = 1800
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[Any, Any]) -> CampaignRow:
+        """From a ``select(campaign)`` row's ``_mapping`` (extra columns are ignored)."""
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """The kind's settings as stored (empty when none)."""
+        return self.captcha or {}
+
+    def calling_window(self) -> CallingWindow:
+        return CallingWindow.parse(self.windows, self.days, self.tz or "Asia/Shanghai")
+
+    def policy(self) -> CampaignPolicy:
+        return CampaignPolicy.from_campaign(self)

@@ -1,0 +1,32 @@
+"""Kind name → kind. Adding a kind is one module and one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from batch_dialer.campaigns.kinds.base import CampaignKind
+from batch_dialer.campaigns.kinds.captcha import CaptchaKind
+from batch_dialer.campaigns.kinds.soap_tts import SoapTtsKind
+from batch_dialer.campaigns.kinds.tts import TtsKind
+
+__all__ = ["KINDS", "UnknownKind", "kind_named"]
+
+KINDS: Mapping[str, CampaignKind] = {
+    kind.name: kind
+    for kind in (
+        TtsKind(),
+        CaptchaKind(),
+        SoapTtsKind(),
+    )
+}
+
+
+class UnknownKind(ValueError):
+    """A kind name no module registers; the message names the known ones."""
+
+
+def kind_named(name: str) -> CampaignKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise UnknownKind(f"--kind {name!r}: unknown kind (known: {', '.join(KINDS)})") from None
