@@ -13,6 +13,7 @@ from batch_dialer.callcenter.masking import mask_phone
 from batch_dialer.campaigns.access_models import User
 from batch_dialer.campaigns.desk_models import DeskCall, DeskReservation
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact, Opportunity, table_of
+from batch_dialer.campaigns.tts_templates import render_tts
 
 __all__ = ["contact_card"]
 
@@ -42,6 +43,7 @@ def contact_card(engine: Engine, attempt_id: int) -> dict[str, Any]:
                 _campaign.c.audience,
                 _campaign.c.key_labels,
                 _campaign.c.tz,
+                _campaign.c.captcha.label("settings"),
                 _desk.c.lease_until,
                 _desk.c.dialled_at,
                 _desk.c.hung_up_at,
@@ -83,6 +85,14 @@ def contact_card(engine: Engine, attempt_id: int) -> dict[str, Any]:
             .limit(HISTORY_LIMIT)
         ).all()
     extra = {str(k): "" if v is None else str(v) for k, v in (contact.extra or {}).items()}
+    fields: dict[str, object] = {
+        **extra,
+        "name": contact.name or "",
+        "company": contact.company or "",
+        "product": opp.product if opp else "",
+        "phone_masked": mask_phone(row.phone),
+    }
+    script = str((row.settings or {}).get("script") or "")
     return {
         "attempt_id": row.id,
         "attempt_no": row.attempt_no,
@@ -95,6 +105,7 @@ def contact_card(engine: Engine, attempt_id: int) -> dict[str, Any]:
         "note": (opp.comment or "") if opp else "",
         "extra": extra,
         "phone_masked": mask_phone(row.phone),
+        "script": render_tts(script, fields) if script else "",
         "lease_until": row.lease_until.isoformat() if row.lease_until else None,
         "dialled": row.dialled_at is not None,
         "hung_up": row.hung_up_at is not None,

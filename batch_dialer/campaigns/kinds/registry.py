@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from batch_dialer.campaigns.kinds.base import CampaignKind
 from batch_dialer.campaigns.kinds.captcha import CaptchaKind
+from batch_dialer.campaigns.kinds.preview import PreviewKind
 from batch_dialer.campaigns.kinds.soap_tts import SoapTtsKind
 from batch_dialer.campaigns.kinds.tts import TtsKind
 
@@ -17,6 +18,7 @@ KINDS: Mapping[str, CampaignKind] = {
         TtsKind(),
         CaptchaKind(),
         SoapTtsKind(),
+        PreviewKind(),
     )
 }
 

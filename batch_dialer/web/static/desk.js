@@ -146,7 +146,9 @@
     $("c-phone").textContent = card.phone_masked;
     $("c-company").textContent = card.company || "–";
     $("c-product").textContent = card.product || "–";
-    $("c-note").textContent = card.note || "";
+    $("c-script").textContent = card.script ? "话术：" + card.script : "";
+    $("c-script").hidden = !card.script;
+    $("c-note").textContent = card.note ? "备注：" + card.note : "";
     $("c-note").hidden = !card.note;
     $("c-callback").hidden = !card.callback_due;
     $("call-state").textContent = dialled ? "已拨打" : "未拨打";
