@@ -75,6 +75,7 @@ def make_preview_campaign(engine: Engine, phones: list[str], name: str = "售后
                 retry={"busy": [600], "no_answer": [1800]},
                 channels=1,
                 token_salt="abc123",
+                captcha={"script": "您好{name}，我是{product}客服，回访一下您上次反馈的问题"},
             )
             .returning(camp.c.id)
         ).scalar_one()

@@ -114,6 +114,7 @@ def test_agents_work_the_desk_in_the_browser(browser: Any, desk_factory: Callabl
     assert amy.inner_text("#c-phone") == "138****8000"
     assert desk.phones[0] not in amy.content()
     assert "金卡" in amy.inner_text("#c-extra") and "网速慢" in amy.inner_text("#c-note")
+    assert amy.inner_text("#c-script") == "话术：您好客户1，我是宽带客服，回访一下您上次反馈的问题"
     _shot(amy, "02-desk-contact")
 
     amy.click("#btn-dial")
