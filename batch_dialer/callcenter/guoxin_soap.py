@@ -30,7 +30,7 @@ from batch_dialer.callcenter.masking import redact
 from batch_dialer.callcenter.results import CallLogEntry, Click2CallState, TextToCall, TextToCallState
 from batch_dialer.callcenter.soap_clients import SoapEndpoint, soap_endpoint
 
-__all__ = ["GuoxinSoap", "soap_endpoint"]
+__all__ = ["GuoxinSoap"]
 
 install_log_redaction()
 

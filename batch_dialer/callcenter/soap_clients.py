@@ -4,8 +4,9 @@
 centre's own WSDL is authoritative: it is fetched once per process (every thread's transport reads the
 same document cache) and its binding names the operations' parts — XFire-style ``in0…``/``out`` or
 JAX-WS/CXF-style ``arg0…``/``return`` in any namespace. The WSDLs shipped in ``wsdl/`` are a fallback,
-used (with a warning) only when the centre's cannot be fetched or read. zeep's requests session is not
-thread-safe, hence one client per thread (docs/guoxin-contract.md, "SOAP").
+used (with a warning) only when the centre answers but its WSDL cannot be fetched (an HTTP error) or
+read; an unreachable centre is an error, and the next call tries the fetch again. zeep's requests
+session is not thread-safe, hence one client per thread (docs/guoxin-contract.md, "SOAP").
 """
 
 from __future__ import annotations
@@ -107,16 +108,13 @@ def _build(name: str, address: str, timeout: float, operation_timeout: float) ->
     source = wsdl_url
     with _build_lock:
         with _lock:
-            fetched_before = wsdl_url in _fallbacks
-        if not fetched_before:
+            known_fallback = wsdl_url in _fallbacks
+        if not known_fallback:
             try:
                 client = zeep.Client(wsdl_url, transport=transport, settings=settings)
-            except (
-                requests.RequestException,
-                zeep.exceptions.Error,
-                etree.XMLSyntaxError,
-                ValueError,
-            ) as exc:
+            except (requests.ConnectionError, requests.Timeout):
+                raise  # the centre is down, not WSDL-less: no fallback, the next call fetches again
+            except _UNUSABLE_WSDL as exc:
                 detail = redact(str(exc)).replace("\n", " ")[:200] or type(exc).__name__
                 log.warning(
                     "call centre did not publish a usable WSDL at %s (%s); using the packaged %s.wsdl",

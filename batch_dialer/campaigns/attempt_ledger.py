@@ -399,6 +399,7 @@ def finish_attempt(
                 "finished_at": now,
                 "next_poll_at": None,
                 "dials": dials,
+                "code": None,  # a captcha code is kept only while the call may still need it
             },
         )
         if row is None:

@@ -18,6 +18,7 @@ from batch_dialer.callcenter.capabilities import missing_capabilities
 from batch_dialer.campaigns.campaign_options import CampaignOptions, CampaignOptionsError
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.models import Campaign, Contact, table_of
+from batch_dialer.campaigns.report_folder import confined_report_dir
 
 __all__ = [
     "CentreLacksCapability",
@@ -65,6 +66,7 @@ def check_centre_can_run(options: CampaignOptions, centre_url: str) -> None:
 def create_campaign(engine: Engine, options: CampaignOptions, centre_url: str) -> int:
     """Insert the campaign (draft, or scheduled with a start time or cron); returns its id."""
     check_centre_can_run(options, centre_url)
+    confined_report_dir(options.report_dir)  # ReportFolderError (a CampaignOptionsError) outside the base
     columns = options.to_campaign_columns()
     columns["status"] = "scheduled" if (options.start or options.cron) else "draft"
     try:

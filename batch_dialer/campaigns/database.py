@@ -21,7 +21,10 @@ from sqlmodel import Session
 from batch_dialer.campaigns.settings import mask_url
 
 __all__ = [
+    "SQLITE_BUSY_TIMEOUT_S",
+    "DatabaseBusy",
     "DatabaseError",
+    "busy_error",
     "current_revision",
     "head_revision",
     "make_engine",
@@ -31,6 +34,9 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: How long a SQLite connection waits for another writer's lock. One import is one transaction and a
+#: million-row list takes a minute or two, so a second import waits that long before it gives up.
+SQLITE_BUSY_TIMEOUT_S = 300.0
 _upgrade_lock = threading.Lock()
 
 
@@ -38,27 +44,51 @@ class DatabaseError(Exception):
     """A database that cannot be opened or is not at the schema this code needs; one clear line."""
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+class DatabaseBusy(DatabaseError):
+    """SQLite stayed locked by another writer for the whole busy timeout; nothing was written."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with our connection settings; SQLite gets WAL, busy_timeout and foreign keys."""
+def busy_error(exc: BaseException, engine: Engine) -> DatabaseBusy | None:
+    """The one-line error for SQLite's "database is locked", or None for any other failure."""
+    orig = getattr(exc, "orig", exc)
+    if engine.dialect.name != "sqlite" or "database is locked" not in str(orig):
+        return None
+    waited = getattr(engine, "_dialer_busy_timeout_s", SQLITE_BUSY_TIMEOUT_S)
+    return DatabaseBusy(
+        f"database {mask_url(str(engine.url))} stayed locked by another writer (another import?) "
+        f"for {waited:g} s; nothing was written — try again when it has finished"
+    )
+
+
+def _sqlite_pragmas(busy_timeout_s: float) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return on_connect
+
+
+def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs: Any) -> Engine:
+    """An engine with our connection settings; SQLite gets WAL, busy_timeout and foreign keys.
+
+    ``busy_timeout_s`` (SQLite only; default SQLITE_BUSY_TIMEOUT_S) is how long a write waits for
+    another writer's lock before `busy_error` turns the failure into one line."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"DIALER_DATABASE_URL is not a database URL: {mask_url(url)}") from exc
     if parsed.get_backend_name() == "sqlite":
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        waited = SQLITE_BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": waited})
         if parsed.database in (None, "", ":memory:"):
             kwargs.setdefault("poolclass", NullPool)
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(waited))
+        engine._dialer_busy_timeout_s = waited  # type: ignore[attr-defined]  # for busy_error's message
         return engine
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
@@ -92,14 +122,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(_alembic_config(engine), revision)
 
 
-def open_database(url: str, auto_upgrade: bool | None = None, **kwargs: Any) -> Engine:
+def open_database(
+    url: str, auto_upgrade: bool | None = None, *, busy_timeout_s: float | None = None, **kwargs: Any
+) -> Engine:
     """Open the database and make sure its schema is current.
 
     SQLite files are brought up to date by themselves (nobody runs migrations on a laptop);
     a PostgreSQL database shared by many workers is upgraded only by `dialer db upgrade`,
     unless `auto_upgrade=True`.
     """
-    engine = make_engine(url, **kwargs)
+    engine = make_engine(url, busy_timeout_s=busy_timeout_s, **kwargs)
     if auto_upgrade is None:
         auto_upgrade = engine.dialect.name == "sqlite"
     try:

@@ -52,7 +52,11 @@ class Settings(BaseSettings):
     pacer_interval: float = Field(default=1.0, gt=0, description="seconds between pacing ticks")
     claim_lease: float = Field(default=30.0, gt=0, description="seconds before an unplaced claim is re-sent")
     worker_threads: int = Field(default=8, ge=1, description="dramatiq threads per worker process")
-    log_level: str = Field(default="INFO")
+    log_level: str | None = Field(
+        default=None,
+        description="DEBUG, INFO, WARNING, ERROR or CRITICAL for every dialer process; "
+        "unset: INFO for scheduler/worker/web, WARNING for one-shot commands",
+    )
 
     @field_validator("callcenter_tz")
     @classmethod
@@ -62,6 +66,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        name = value.strip().upper()
+        if name not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {value!r}")
+        return name
 
     @field_validator("callcenter_url")
     @classmethod

@@ -1,13 +1,16 @@
-"""`dialer user add|list` and `dialer token create|list|revoke`: who may use the web console and API."""
+"""`dialer user add|list|disable|enable|remove|password|role|logout` and `dialer token
+create|list|revoke`: who may use the web console and API."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from batch_dialer.campaigns.clock import utcnow
 from batch_dialer.console.cli import load_settings
@@ -20,6 +23,13 @@ from batch_dialer.web.access_store import (
     list_tokens,
     list_users,
     revoke_token,
+)
+from batch_dialer.web.user_accounts import (
+    change_role,
+    end_sessions,
+    remove_user,
+    reset_password,
+    set_disabled,
 )
 
 __all__ = ["register"]
@@ -67,16 +77,82 @@ def add_user(
 def users() -> None:
     """Users with their role and last sign-in."""
     engine = open_engine(load_settings())
-    table = Table("user", "role", "last sign-in", "locked until")
+    table = Table("user", "role", "last sign-in", "locked until", "disabled")
     for row in list_users(engine):
         table.add_row(
             str(row["name"]),
             str(row["role"]),
             str(row["last_login_at"] or ""),
             str(row["locked_until"] or ""),
+            str(row["disabled_at"] or ""),
         )
     engine.dispose()
     console.print(table)
+
+
+def _change(done: str, change: Callable[[Engine], object]) -> None:
+    engine = open_engine(load_settings())
+    try:
+        change(engine)
+    except AccessError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        engine.dispose()
+    typer.echo(done)
+
+
+UserName = Annotated[str, typer.Argument(help="sign-in name")]
+
+
+@user_app.command("disable")
+def disable(name: UserName) -> None:
+    """Refuse the user's sign-ins and end its sessions (the user stays, to be enabled again)."""
+    _change(f"user {name!r} disabled", lambda engine: set_disabled(engine, name, True, utcnow()))
+
+
+@user_app.command("enable")
+def enable(name: UserName) -> None:
+    """Allow a disabled user to sign in again (also lifts a lock-out)."""
+    _change(f"user {name!r} enabled", lambda engine: set_disabled(engine, name, False, utcnow()))
+
+
+@user_app.command("remove")
+def remove(
+    name: UserName,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+) -> None:
+    """Delete the user and its sessions."""
+    if not yes and not typer.confirm(f"remove user {name!r}?"):
+        raise UserError("nothing removed")
+    _change(f"user {name!r} removed", lambda engine: remove_user(engine, name))
+
+
+@user_app.command("password")
+def password(
+    name: UserName,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from the first line of stdin")
+    ] = False,
+) -> None:
+    """Set a new password; the user's sessions end and a lock-out is lifted."""
+    new = _read_password(password_stdin)
+    _change(f"password of {name!r} reset", lambda engine: reset_password(engine, name, new))
+
+
+@user_app.command("role")
+def role(
+    name: UserName, new_role: Annotated[str, typer.Argument(help="manager or viewer", metavar="ROLE")]
+) -> None:
+    """Change the user's role; its sessions end so the new role applies at the next sign-in."""
+    _change(f"user {name!r} is now {new_role}", lambda engine: change_role(engine, name, new_role))
+
+
+@user_app.command("logout")
+def logout(name: UserName) -> None:
+    """End every session of the user (signed out everywhere)."""
+    ended: list[int] = []
+    _change(f"sessions of {name!r} ended", lambda engine: ended.append(end_sessions(engine, name)))
+    typer.echo(f"{ended[0] if ended else 0} session(s) ended", err=True)
 
 
 @token_app.command("create")

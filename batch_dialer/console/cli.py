@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import sys
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from rich.table import Table
 from batch_dialer.campaigns.database import DatabaseError, make_engine, upgrade
 from batch_dialer.campaigns.settings import Settings, get_settings, mask_url
 from batch_dialer.console.errors import EXIT_FAILURE, EXIT_USAGE, UserError
+from batch_dialer.console.log_setup import configure_logging
 
 __all__ = ["app", "load_settings", "main"]
 
@@ -112,7 +112,11 @@ _register_command_modules(sys.argv)
 
 def main() -> None:
     """Entry point: user mistakes become one line and an exit code, never a traceback."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        configured = get_settings().log_level
+    except ValidationError:
+        configured = None  # the command's load_settings() reports the bad variable in one line
+    configure_logging(configured)
     try:
         app()  # standalone: click prints usage errors itself and exits 2
     except UserError as exc:

@@ -17,6 +17,7 @@ from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.cli import load_settings
 from batch_dialer.console.context import open_adapter_for, open_engine, soap_factory
 from batch_dialer.console.errors import UserError
+from batch_dialer.console.log_setup import configure_logging
 from batch_dialer.scheduler.dispatch import Dispatcher
 from batch_dialer.scheduler.embedded import senders_for
 from batch_dialer.scheduler.leader_lease import RedisLease
@@ -56,8 +57,8 @@ def scheduler(
     lease_ttl: Annotated[float, typer.Option(help="seconds a dead leader keeps the lease")] = 10.0,
 ) -> None:
     """Run the scheduler (pacer, polls, recovery, campaign start/stop). Start more for stand-by."""
-    logging.getLogger("batch_dialer").setLevel(logging.INFO)
     settings = _scaled_settings("scheduler")
+    configure_logging(settings.log_level, default="INFO")
     engine = open_engine(settings)
     centre = open_adapter_for(settings)
     broker = broker_from_url(settings.redis_url, settings.redis_namespace)
@@ -78,6 +79,7 @@ def scheduler(
         lease,
         Intervals(pace=settings.pacer_interval, polls=min(1.0, settings.poll_interval)),
         report_job=report_exporter(engine, centre if isinstance(centre, CallCenter) else None),
+        request_timeout_s=settings.http_timeout + settings.http_connect_timeout,
     )
     service.start()
     typer.echo(f"scheduler {lease.holder} running (stand-by until it holds the lease)")
@@ -91,6 +93,7 @@ def scheduler(
 def run_worker_process(threads: int) -> None:
     """One worker process: the runtime, the actors, a dramatiq Worker until SIGTERM/SIGINT."""
     settings = load_settings()
+    configure_logging(settings.log_level, default="INFO")  # also in spawned worker processes
     engine = open_engine(settings)
     centre = open_adapter_for(settings)
     install_runtime(

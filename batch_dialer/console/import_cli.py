@@ -11,12 +11,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from batch_dialer.campaigns.database import open_database
+from batch_dialer.campaigns.database import busy_error, open_database
 from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.errors import EXIT_FAILURE, UserError
 from batch_dialer.importers import REASONS, ImportRefused, ImportResult, PreparedImport, prepare_import
 from batch_dialer.importers.header_mapping import parse_map_options
+from batch_dialer.importers.read_limits import ReadLimitsError
 
 __all__ = ["import_command", "register"]
 
@@ -64,7 +66,7 @@ def import_command(
     settings = load_settings()
     try:
         prepared = prepare_import(file, sheet=sheet, mapping=overrides)
-    except ImportRefused as exc:
+    except (ImportRefused, ReadLimitsError) as exc:
         raise UserError(str(exc)) from None
     engine = open_database(settings.database_url)
     try:
@@ -114,6 +116,11 @@ def _run_import(
             )
         except ImportRefused as exc:
             raise UserError(str(exc)) from None
+        except OperationalError as exc:
+            busy = busy_error(exc, engine)
+            if busy is None:
+                raise
+            raise busy from None
 
 
 def _push(engine: Engine, result: ImportResult, settings: Settings) -> str | None:

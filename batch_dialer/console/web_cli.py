@@ -22,10 +22,12 @@ def web(
 
     from batch_dialer.console.cli import load_settings
     from batch_dialer.console.context import open_centre, open_engine
+    from batch_dialer.console.log_setup import configure_logging
     from batch_dialer.web import create_app
     from batch_dialer.web.web_settings import WebSettings
 
     settings = load_settings()
+    level = configure_logging(settings.log_level, default="INFO")
     try:
         web_settings = WebSettings()
     except ValidationError as exc:
@@ -37,7 +39,9 @@ def web(
     app = create_app(settings, engine=engine, centre=centre, web_settings=web_settings)
     typer.echo(f"web console on http://{host}:{port}/ (API docs at /api/docs)")
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+        # uvicorn's own loggers (and its access log) follow DIALER_LOG_LEVEL only when it is set
+        uvicorn_level = level.lower() if settings.log_level else "warning"
+        uvicorn.run(app, host=host, port=port, log_level=uvicorn_level, proxy_headers=True)
     finally:
         centre.close()
         engine.dispose()

@@ -24,6 +24,7 @@ from batch_dialer.importers.errors import ImportRefused
 from batch_dialer.importers.file_digest import FileDigest
 from batch_dialer.importers.formats import FileFormat, sniff_format
 from batch_dialer.importers.import_result import ImportResult, RejectedSample
+from batch_dialer.importers.read_limits import ReadLimits
 from batch_dialer.importers.reading import TableReader, open_table
 from batch_dialer.importers.rejects_workbook import RejectsWorkbook, default_rejects_path
 from batch_dialer.importers.row_buckets import Candidates, ParsedChunk, parse_chunk
@@ -124,14 +125,16 @@ def prepare_import(
     mapping: Mapping[str, str] | None = None,
     chunk_rows: int = 50_000,
     display_name: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> PreparedImport:
     """Detect the format, find the header and the first data row; raises ImportRefused (nothing written).
 
-    `mapping` is header label -> field (`--map`); `display_name` names an uploaded file.
+    `mapping` is header label -> field (`--map`); `display_name` names an uploaded file; `limits`
+    (default: DIALER_IMPORT_*) bound what reading a workbook may cost.
     """
     source = Path(path)
     fmt = sniff_format(source)
-    reader = open_table(source, fmt, sheet=sheet, overrides=mapping, chunk_rows=chunk_rows)
+    reader = open_table(source, fmt, sheet=sheet, overrides=mapping, chunk_rows=chunk_rows, limits=limits)
     digest = FileDigest(source)
     chunks = _with_data(reader, source)
     return PreparedImport(source, display_name or str(source), fmt, reader, chunks, digest)

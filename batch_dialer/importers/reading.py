@@ -22,10 +22,13 @@ from pandas.errors import ParserError, ParserWarning
 from batch_dialer.importers.errors import ImportRefused
 from batch_dialer.importers.formats import FileFormat
 from batch_dialer.importers.header_mapping import ColumnMap, find_header_row, map_columns
+from batch_dialer.importers.isolated_reading import read_isolated
+from batch_dialer.importers.line_lengths import MAX_LINE_BYTES, find_long_line
+from batch_dialer.importers.read_limits import ReadLimits
+from batch_dialer.importers.sheet_loading import HEADER_SEARCH_ROWS, NO_PHONE, load_table
 
 __all__ = ["HEADER_SEARCH_ROWS", "Chunk", "MalformedRow", "TableReader", "open_table"]
 
-HEADER_SEARCH_ROWS = 30
 _CSV_HEAD_CHARS = 256 * 1024
 _BAD_LINE = re.compile(r"Skipping line (\d+): (.*)")
 
@@ -55,6 +58,7 @@ class TableReader:
     _chunks: Callable[[], Iterator[Chunk]]
     malformed: list[MalformedRow] = field(default_factory=list)
     fraction_read: float = 0.0
+    reader_peak_mb: float | None = None  # the reading child's peak memory (workbooks and HTML only)
 
     def chunks(self) -> Iterator[Chunk]:
         return self._chunks()
@@ -67,111 +71,40 @@ def open_table(
     sheet: str | None = None,
     overrides: Mapping[str, str] | None = None,
     chunk_rows: int = 50_000,
+    limits: ReadLimits | None = None,
 ) -> TableReader:
-    """Find the table and its header; raises ImportRefused when there is nothing to import."""
+    """Find the table and its header; raises ImportRefused when there is nothing to import.
+
+    Workbooks and HTML tables are read in a memory-limited child (`isolated_reading`); CSV here."""
     overrides = dict(overrides or {})
     if fmt.kind == "csv":
         return _open_csv(path, fmt, overrides, chunk_rows)
-    tables = _html_tables(path, fmt) if fmt.kind == "html" else _workbook_sheets(path, fmt)
-    return _open_frames(path, fmt, tables, sheet, overrides, chunk_rows)
+    return _open_loaded(path, fmt, sheet, overrides, chunk_rows, limits or ReadLimits.from_environment())
 
 
-# --- workbooks and HTML tables: the whole table is in memory (calamine reads whole sheets) ---------
+# --- workbooks and HTML tables: read in a limited child process, the table comes back whole --------
 
 
-def _workbook_sheets(path: Path, fmt: FileFormat) -> Iterator[tuple[str, Callable[[], pd.DataFrame]]]:
-    try:
-        book = pd.ExcelFile(path, engine="calamine")
-        names = [str(name) for name in book.sheet_names]
-    except Exception as exc:  # calamine/zip errors have no common base class
-        raise ImportRefused(path, f"corrupt or truncated workbook ({_first_line(exc)})") from None
-
-    def loader(name: str) -> Callable[[], pd.DataFrame]:
-        def load() -> pd.DataFrame:
-            try:
-                frame = pd.read_excel(
-                    book, sheet_name=name, header=None, dtype=str, keep_default_na=False, na_filter=False
-                )
-            except Exception as exc:
-                raise ImportRefused(
-                    path, f"corrupt or truncated workbook, sheet {name!r} ({_first_line(exc)})"
-                ) from None
-            return frame.fillna("").astype(str)
-
-        return load
-
-    for name in names:
-        yield name, loader(name)
-
-
-def _html_tables(path: Path, fmt: FileFormat) -> Iterator[tuple[str, Callable[[], pd.DataFrame]]]:
-    """HTML-as-.xls exports, parsed cell by cell: pandas.read_html would turn 010… into floats."""
-    import lxml.html
-
-    text = path.read_text(encoding=fmt.encoding or "utf-8", errors="replace").lstrip("\ufeff")
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    try:
-        document = lxml.html.document_fromstring(text)
-    except Exception as exc:
-        raise ImportRefused(path, f"unreadable HTML ({_first_line(exc)})") from None
-    for number, table in enumerate(document.xpath("//table"), start=1):
-        rows: list[list[str]] = []
-        for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
-            cells: list[str] = []
-            for cell in tr.xpath("./td|./th"):
-                cells.append(" ".join(cell.text_content().split()))
-                span = str(cell.get("colspan") or "1")
-                cells.extend([""] * (int(span) - 1 if span.isdigit() and int(span) > 1 else 0))
-            rows.append(cells)
-        width = max((len(r) for r in rows), default=0)
-        frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-        yield f"table {number}", _constant(frame)
-
-
-def _constant(frame: pd.DataFrame) -> Callable[[], pd.DataFrame]:
-    return lambda: frame
-
-
-def _open_frames(
+def _open_loaded(
     path: Path,
     fmt: FileFormat,
-    tables: Iterator[tuple[str, Callable[[], pd.DataFrame]]],
     sheet: str | None,
     overrides: Mapping[str, str],
     chunk_rows: int,
+    limits: ReadLimits,
 ) -> TableReader:
-    listed = list(tables)
-    if not listed:
-        raise ImportRefused(
-            path, "the workbook has no sheets" if fmt.kind != "html" else "no table in the HTML"
-        )
-    if sheet is not None:
-        wanted = [t for t in listed if t[0] == sheet]
-        if not wanted and sheet.isdigit() and 1 <= int(sheet) <= len(listed):
-            wanted = [listed[int(sheet) - 1]]
-        if not wanted:
-            names = ", ".join(name for name, _ in listed)
-            raise ImportRefused(path, f"no sheet {sheet!r} (there are: {names})")
-        listed = wanted
-    any_data = False
-    for name, load in listed:
-        frame = load()
-        if frame.empty:
-            continue
-        any_data = True
-        head = frame.head(HEADER_SEARCH_ROWS).to_numpy().tolist()
-        found = find_header_row(head, overrides)
-        if found is None:
-            continue
-        columns = _map(path, head[found], overrides, frame.shape[1])
-        body = frame.iloc[found + 1 :]
-        body.columns = pd.RangeIndex(frame.shape[1])
-        reader = TableReader(path, fmt, name, found + 1, columns, lambda: iter(()))
-        reader._chunks = _frame_chunks(reader, body, chunk_rows)
-        return reader
-    if not any_data:
-        raise ImportRefused(path, "the file has no data (every sheet is empty)")
-    raise ImportRefused(path, _NO_PHONE)
+    # absolute: the forkserver's working directory is the one it started in, not necessarily ours
+    absolute = path.absolute()
+    loaded, peak = read_isolated(path, limits, load_table, absolute, fmt, sheet, dict(overrides), limits)
+    frame = loaded.frame
+    found = loaded.header_index
+    columns = _map(path, frame.iloc[found].tolist(), overrides, frame.shape[1])
+    body = frame.iloc[found + 1 :]
+    body.columns = pd.RangeIndex(frame.shape[1])
+    reader = TableReader(path, fmt, loaded.name, found + 1, columns, lambda: iter(()))
+    reader.reader_peak_mb = peak
+    reader._chunks = _frame_chunks(reader, body, chunk_rows)
+    return reader
 
 
 def _frame_chunks(reader: TableReader, body: pd.DataFrame, chunk_rows: int) -> Callable[[], Iterator[Chunk]]:
@@ -191,15 +124,22 @@ def _frame_chunks(reader: TableReader, body: pd.DataFrame, chunk_rows: int) -> C
 
 def _open_csv(path: Path, fmt: FileFormat, overrides: Mapping[str, str], chunk_rows: int) -> TableReader:
     encoding, delimiter = fmt.encoding or "utf-8", fmt.delimiter or ","
+    long_line = find_long_line(path)
+    if long_line is not None:
+        raise ImportRefused(
+            path,
+            f"line {long_line} is longer than {MAX_LINE_BYTES:,} bytes: no contact row is that long "
+            "(is a quote never closed, or is this not a list?)",
+        )
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         head_text = handle.read(_CSV_HEAD_CHARS)
         complete = not handle.read(1)
-    records, line_after = _head_records(head_text, delimiter, complete)
+    records, line_after = _head_records(path, head_text, delimiter, complete)
     if not any(any(cell.strip() for cell in record) for record in records):
         raise ImportRefused(path, "the file is empty (only blank lines)")
     found = find_header_row(records[:HEADER_SEARCH_ROWS], overrides)
     if found is None:
-        raise ImportRefused(path, _NO_PHONE)
+        raise ImportRefused(path, NO_PHONE)
     width = max(len(record) for record in records[found:])
     columns = _map(path, records[found], overrides, width)
     skip = line_after[found]
@@ -247,7 +187,7 @@ def _open_csv(path: Path, fmt: FileFormat, overrides: Mapping[str, str], chunk_r
     return reader
 
 
-def _head_records(text: str, delimiter: str, complete: bool) -> tuple[list[list[str]], list[int]]:
+def _head_records(path: Path, text: str, delimiter: str, complete: bool) -> tuple[list[list[str]], list[int]]:
     """Records of the head and, for each, how many physical lines end with it."""
     records: list[list[str]] = []
     line_after: list[int] = []
@@ -259,8 +199,11 @@ def _head_records(text: str, delimiter: str, complete: bool) -> tuple[list[list[
             line_after.append(reader.line_num)
             if len(records) >= 1000:
                 break
-    except csv.Error:
-        pass
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # a quoted field running over many lines
+            raise ImportRefused(
+                path, f"line {reader.line_num}: a field longer than {csv.field_size_limit():,} characters"
+            ) from None
     if not complete and len(records) > 1 and len(records) < 1000:
         records, line_after = records[:-1], line_after[:-1]  # the head may end inside a record
     return records, line_after
@@ -291,7 +234,11 @@ def _fill_malformed_values(path: Path, encoding: str, delimiter: str, rows: list
     with path.open("r", encoding=encoding, errors="replace", newline="") as handle:
         for number, line in enumerate(handle, start=1):
             if number in wanted:
-                values = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+                text = line.rstrip("\r\n")
+                try:
+                    values = next(csv.reader([text], delimiter=delimiter), [])
+                except csv.Error:  # e.g. a quote opened on this line: keep the raw pieces
+                    values = text.split(delimiter)
                 i = wanted[number]
                 rows[i] = MalformedRow(number, values, rows[i].detail)
             if number >= last:
@@ -299,11 +246,6 @@ def _fill_malformed_values(path: Path, encoding: str, delimiter: str, rows: list
 
 
 # --- shared ------------------------------------------------------------------------------------------
-
-_NO_PHONE = (
-    f"no phone column found in the first {HEADER_SEARCH_ROWS} rows "
-    "(looked for 手机/手机号码/电话/联系电话/mobile/phone…); name it with --map 列名=phone"
-)
 
 
 def _map(path: Path, cells: Sequence[Any], overrides: Mapping[str, str], width: int) -> ColumnMap:

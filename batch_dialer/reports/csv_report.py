@@ -1,4 +1,6 @@
-"""The CSV report: the per-contact detail rows, UTF-8 with a BOM so Excel shows Chinese correctly."""
+"""The CSV report: the per-contact detail rows, UTF-8 with a BOM so Excel shows Chinese correctly.
+
+Text fields are always quoted and formula-like ones neutralised (reports.formula_cells)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from batch_dialer.reports.detail_rows import DETAIL_HEADERS, detail_rows
+from batch_dialer.reports.formula_cells import csv_field
 from batch_dialer.reports.summary_model import ReportSummary
 
 __all__ = ["write_csv"]
@@ -17,12 +20,12 @@ __all__ = ["write_csv"]
 def _cell(value: object) -> object:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    return "" if value is None else value
+    return "" if value is None else csv_field(value)
 
 
 def write_csv(conn: Connection, summary: ReportSummary, path: Path, unmasked: bool = False) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
         writer.writerow(DETAIL_HEADERS)
         for row in detail_rows(conn, summary.campaign, summary.satisfaction_var, unmasked):
             writer.writerow([_cell(value) for value in row.values()])

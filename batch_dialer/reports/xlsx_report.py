@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection
 
 from batch_dialer.reports.detail_rows import DETAIL_HEADERS, REJECTED_HEADERS, detail_rows, rejected_rows
+from batch_dialer.reports.formula_cells import xlsx_row
 from batch_dialer.reports.summary_model import ReportSummary
 from batch_dialer.reports.task_queries import campaign_batch_ids
 from batch_dialer.reports.xlsx_sheets import Sheet, set_widths
@@ -51,7 +52,7 @@ def _header(wb: Workbook, title: str, headers: tuple[str, ...], widths: tuple[fl
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cells.append(cell)
-    ws.append(cells)
+    ws.append(xlsx_row(ws, cells))
     return ws
 
 
@@ -59,9 +60,9 @@ def _detail_sheet(wb: Workbook, conn: Connection, summary: ReportSummary, unmask
     ws = _header(wb, "联系人明细", DETAIL_HEADERS, DETAIL_WIDTHS)
     rows = 1
     # Plain values: openpyxl gives datetimes a date format by itself, and a styled cell per value
-    # would double the time of the biggest sheet.
+    # would double the time of the biggest sheet. Only formula-like text becomes a (text) cell object.
     for detail in detail_rows(conn, summary.campaign, summary.satisfaction_var, unmasked):
-        ws.append(detail.values())
+        ws.append(xlsx_row(ws, detail.values()))
         rows += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(DETAIL_HEADERS))}{rows}"
 
@@ -70,6 +71,6 @@ def _rejected_sheet(wb: Workbook, conn: Connection, summary: ReportSummary, unma
     ws = _header(wb, "导入拒绝行", REJECTED_HEADERS, _REJECTED_WIDTHS)
     rows = 1
     for values in rejected_rows(conn, campaign_batch_ids(conn, summary.campaign.id), unmasked):
-        ws.append(list(values))
+        ws.append(xlsx_row(ws, values))
         rows += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(REJECTED_HEADERS))}{rows}"

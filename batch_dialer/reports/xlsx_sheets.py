@@ -11,6 +11,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from batch_dialer.reports.formula_cells import xlsx_row
+
 __all__ = ["PERCENT", "Sheet", "TableSpan", "TableWriter", "set_widths"]
 
 #: A write-only worksheet; typed loosely because openpyxl's stubs miss the attributes it copies
@@ -42,7 +44,7 @@ class TableWriter:
         self.row = 0
 
     def append(self, values: Sequence[Any]) -> None:
-        self.ws.append(list(values))
+        self.ws.append(xlsx_row(self.ws, values))  # names and labels come from users: never a formula
         self.row += 1
 
     def blank(self) -> None:

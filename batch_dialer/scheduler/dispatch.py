@@ -93,6 +93,7 @@ class Dispatcher:
         self.poll_batch = poll_batch
         self.monitor_lag_s = monitor_lag_s
         self.pacer: Pacer | None = None
+        self.may_claim: Callable[[], bool] = lambda: True  # the scheduler's lease fence
         self.sharer: ChannelSharer[int] = ChannelSharer()
         self.last_tick: datetime | None = None
         self._error_share = 0.0  # smoothed share of 503s among this centre's submissions
@@ -132,6 +133,8 @@ class Dispatcher:
                 if n <= 0:
                     continue
                 n = min(n, self._campaign_room(by_id[cid], len(campaigns)))
+                if not self.may_claim():
+                    break
                 result = claim_due(self.engine, self._claim_policy(by_id[cid]), n, now)
                 for attempt_id in result.attempt_ids:
                     self.senders.place(attempt_id)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.models import Campaign, table_of
+from batch_dialer.campaigns.report_folder import confined_report_dir
 from batch_dialer.reports.errors import ReportError
 from batch_dialer.reports.export import export_report
 
@@ -25,7 +25,7 @@ def report_exporter(engine: Engine, centre: CallCenter | None = None) -> Callabl
     def export(campaign_id: int) -> None:
         with engine.connect() as conn:
             folder = conn.scalar(select(_campaign.c.report_dir).where(_campaign.c.id == campaign_id))
-        target = Path(folder) if folder else Path.cwd()
+        target = confined_report_dir(folder)  # refuses a folder outside DIALER_REPORT_BASE_DIR
         target.mkdir(parents=True, exist_ok=True)
         for fmt in ("xlsx", "html"):
             try:

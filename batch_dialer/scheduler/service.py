@@ -1,11 +1,19 @@
 """The scheduler process: APScheduler runs the dispatcher's ticks while this process holds the
 leader lease; stand-bys tick too but do nothing until the lease falls to them.
 
+"Holds the lease" is proven on every tick and again right before claiming: the leader flag *and* the
+lease's local deadline (see leader_lease). A leader that was frozen (SIGSTOP, a long GC pause, a hung
+Redis call) wakes up past its deadline and stands by without claiming anything.
+
+Result polls go out in batches sized so that one message, even if every request in it waits for the
+full timeout, ends well within the poll actor's dramatiq time limit.
+
 Jobs are rebuilt from the database at start and re-synced periodically (no shared job store).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable
@@ -19,12 +27,26 @@ from sqlalchemy import select
 from batch_dialer.campaigns.lifecycle import LifecycleError, start
 from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.scheduler.dispatch import Dispatcher
-from batch_dialer.scheduler.leader_lease import LeaderLease
+from batch_dialer.scheduler.leader_lease import LOCAL_SHARE, LeaderLease
 
-__all__ = ["Intervals", "SchedulerService"]
+__all__ = ["POLL_TIME_LIMIT_S", "Intervals", "SchedulerService", "poll_batch_for"]
 
 log = logging.getLogger("batch_dialer.scheduler")
 _campaign = table_of(Campaign)
+
+#: the poll_attempts actor's dramatiq time_limit (workers.actors: 120 000 ms)
+POLL_TIME_LIMIT_S = 120.0
+#: the share of that limit a batch may use when every request takes its full timeout
+POLL_TIME_SHARE = 0.75
+#: the worst case of one poll request with the default settings (DIALER_HTTP_TIMEOUT + connect timeout)
+DEFAULT_REQUEST_TIMEOUT_S = 13.0
+
+
+def poll_batch_for(time_limit_s: float, request_timeout_s: float, wanted: int) -> int:
+    """Attempts per poll message: ``wanted``, but never more sequential requests than fit in
+    ``time_limit_s × POLL_TIME_SHARE`` at ``request_timeout_s`` each (at least one)."""
+    fits = int(time_limit_s * POLL_TIME_SHARE // max(request_timeout_s, 0.001))
+    return max(1, min(wanted, fits))
 
 
 class Intervals:
@@ -48,12 +70,19 @@ class SchedulerService:
         lease: LeaderLease,
         intervals: Intervals | None = None,
         report_job: Callable[[int], None] | None = None,
+        *,
+        request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
+        poll_time_limit_s: float = POLL_TIME_LIMIT_S,
     ) -> None:
         self.dispatcher = dispatcher
         self.lease = lease
-        self.intervals = intervals or Intervals()
+        self.intervals = copy.copy(intervals) if intervals is not None else Intervals()
+        # renew at least three times within the locally trusted part of the TTL
+        self.intervals.lease = min(self.intervals.lease, lease.ttl_s * LOCAL_SHARE / 3)
         self.report_job = report_job
         self.leader = threading.Event()
+        dispatcher.may_claim = self.holds_lease  # the fence the pacer checks right before claiming
+        dispatcher.poll_batch = poll_batch_for(poll_time_limit_s, request_timeout_s, dispatcher.poll_batch)
         self._scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )
@@ -65,7 +94,7 @@ class SchedulerService:
         iv = self.intervals
         add = self._scheduler.add_job
         add(self._renew_lease, "interval", seconds=iv.lease, id="lease")
-        add(self._guarded(self.dispatcher.pace), "interval", seconds=iv.pace, id="pace")
+        add(self._guarded(self._pace), "interval", seconds=iv.pace, id="pace")
         add(self._guarded(self.dispatcher.dispatch_polls), "interval", seconds=iv.polls, id="polls")
         add(self._guarded(self.dispatcher.recover), "interval", seconds=iv.recover, id="recover")
         add(self._guarded(self.dispatcher.lifecycle), "interval", seconds=iv.lifecycle, id="lifecycle")
@@ -94,9 +123,24 @@ class SchedulerService:
             log.warning("this scheduler (%s) lost the lease; standing by", self.lease.holder)
             self.leader.clear()
 
+    def holds_lease(self) -> bool:
+        """The leader flag and a lease whose local deadline has not passed."""
+        return self.leader.is_set() and self.lease.valid()
+
+    def _pace(self) -> None:
+        report = self.dispatcher.pace()
+        if report.claimed:
+            log.info("scheduler %s claimed %s", self.lease.holder, dict(report.claimed))
+
     def _guarded(self, tick: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
-            if not self.leader.is_set():
+            if not self.holds_lease():
+                if self.leader.is_set():
+                    log.warning(
+                        "this scheduler (%s) cannot prove its lease (local deadline passed); standing by",
+                        self.lease.holder,
+                    )
+                    self.leader.clear()
                 return
             try:
                 tick()

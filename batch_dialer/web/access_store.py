@@ -24,6 +24,8 @@ __all__ = [
     "Identity",
     "LoginResult",
     "authenticate",
+    "check_password_rule",
+    "check_role",
     "create_session",
     "create_token",
     "create_user",
@@ -71,19 +73,24 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _check_role(role: str) -> str:
+def check_role(role: str) -> str:
     if role not in ROLES:
         raise AccessError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     return role
+
+
+def check_password_rule(password: str) -> str:
+    if len(password) < 8:
+        raise AccessError("the password must have at least 8 characters")
+    return password
 
 
 def create_user(engine: Engine, name: str, role: str, password: str) -> int:
     name = name.strip()
     if not name:
         raise AccessError("a user needs a name")
-    if len(password) < 8:
-        raise AccessError("the password must have at least 8 characters")
-    values = {"name": name, "role": _check_role(role), "password_hash": hash_password(password)}
+    check_password_rule(password)
+    values = {"name": name, "role": check_role(role), "password_hash": hash_password(password)}
     try:
         with engine.begin() as conn:
             return int(conn.execute(insert(_user).values(**values).returning(_user.c.id)).scalar_one())
@@ -94,9 +101,9 @@ def create_user(engine: Engine, name: str, role: str, password: str) -> int:
 def list_users(engine: Engine) -> list[dict[str, object]]:
     with engine.connect() as conn:
         rows = conn.execute(
-            select(_user.c.name, _user.c.role, _user.c.locked_until, _user.c.last_login_at).order_by(
-                _user.c.name
-            )
+            select(
+                _user.c.name, _user.c.role, _user.c.locked_until, _user.c.last_login_at, _user.c.disabled_at
+            ).order_by(_user.c.name)
         ).all()
     return [dict(row._mapping) for row in rows]
 
@@ -104,14 +111,14 @@ def list_users(engine: Engine) -> list[dict[str, object]]:
 def create_token(engine: Engine, name: str, role: str = "manager") -> str:
     """A new bearer token; the only time its value is known is the return value."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    values = {"name": name.strip(), "role": _check_role(role), "token_sha256": sha256_hex(token)}
+    values = {"name": name.strip(), "role": check_role(role), "token_sha256": sha256_hex(token)}
     if not values["name"]:
         raise AccessError("a token needs a name")
     try:
         with engine.begin() as conn:
             conn.execute(insert(_token).values(**values))
     except IntegrityError:
-        raise AccessError(f"a token named {name!r} already exists") from None
+        raise AccessError(f"an active token named {name!r} already exists") from None
     return token
 
 
@@ -153,14 +160,17 @@ def authenticate(
     """Check a password with the lock-out rule; never tells whether the name exists."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(_user.c.id, _user.c.password_hash, _user.c.locked_until, _user.c.failed_logins).where(
+            select(_user.c.id, _user.c.password_hash, _user.c.locked_until, _user.c.disabled_at).where(
                 _user.c.name == name.strip()
             )
         ).first()
-    if row is None:
+    # every refusal costs one scrypt, so an unknown, disabled or locked name answers as slowly as a
+    # wrong password
+    if row is None or row.disabled_at is not None:
         verify_password(password, DUMMY_HASH)
         return LoginResult(False)
     if row.locked_until is not None and row.locked_until > now:
+        verify_password(password, DUMMY_HASH)
         return LoginResult(False, locked_until=row.locked_until)
     if verify_password(password, row.password_hash):
         with engine.begin() as conn:
@@ -210,7 +220,11 @@ def session_identity(engine: Engine, session_id: str, now: datetime) -> Identity
         row = conn.execute(
             select(_user.c.name, _user.c.role, _session.c.csrf_token)
             .join(_user, _user.c.id == _session.c.user_id)
-            .where(_session.c.id_sha256 == sha256_hex(session_id), _session.c.expires_at > now)
+            .where(
+                _session.c.id_sha256 == sha256_hex(session_id),
+                _session.c.expires_at > now,
+                _user.c.disabled_at.is_(None),
+            )
         ).first()
     return None if row is None else Identity(row.name, row.role, "session", row.csrf_token)
 

@@ -114,12 +114,13 @@ def forecast(request: Request, ref: str, user: ApiUser) -> dict[str, Any]:
 def _action_route(action: str) -> None:
     async def act(request: Request, ref: str, user: ApiManager) -> Any:
         check_csrf(request, user)
-        campaign_id = _id(request, ref)
+        campaign_id = await run_in_threadpool(_id, request, ref)
         try:
             await run_in_threadpool(run_action, request, campaign_id, action)
         except (LifecycleError, ValueError) as exc:
             return JSONResponse({"detail": str(exc)}, status_code=409)
-        return {**campaign_progress(web_state(request).engine, campaign_id), "id": campaign_id}
+        progress = await run_in_threadpool(campaign_progress, web_state(request).engine, campaign_id)
+        return {**progress, "id": campaign_id}
 
     act.__name__ = f"{action}_campaign"
     router.add_api_route(

@@ -31,7 +31,8 @@ def _id(request: Request, ref: str) -> int:
 async def summary(request: Request, ref: str, user: ApiUser) -> dict[str, Any]:
     state = web_state(request)
     try:
-        built = await run_in_threadpool(build_summary, state.engine, _id(request, ref), clock=state.clock)
+        campaign_id = await run_in_threadpool(_id, request, ref)
+        built = await run_in_threadpool(build_summary, state.engine, campaign_id, clock=state.clock)
     except ReportError as exc:
         raise HTTPException(404, str(exc)) from None
     return built.as_json()
@@ -42,6 +43,7 @@ async def report_file(
     request: Request, ref: str, user: ApiUser, format: str = Query("xlsx", pattern="^(xlsx|csv|html)$")
 ) -> Response:
     try:
-        return await report_download(web_state(request), _id(request, ref), format)
+        campaign_id = await run_in_threadpool(_id, request, ref)
+        return await report_download(web_state(request), campaign_id, format)
     except ReportError as exc:
         raise HTTPException(404, str(exc)) from None

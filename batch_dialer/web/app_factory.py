@@ -8,7 +8,9 @@ settings. The web process never dials: start/pause/resume/cancel change the data
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
@@ -16,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -32,11 +35,13 @@ from batch_dialer.web import (
     pages_campaigns,
     pages_imports,
     pages_reports,
+    pages_users,
 )
 from batch_dialer.web.app_state import WebState
 from batch_dialer.web.auth import SignInRequired, identify
 from batch_dialer.web.channel_monitor import ChannelMonitor
 from batch_dialer.web.import_jobs import ImportJobs
+from batch_dialer.web.sign_in_throttle import SignInThrottle
 from batch_dialer.web.templating import make_templates
 from batch_dialer.web.web_settings import WebSettings
 
@@ -62,13 +67,24 @@ def create_app(
         engine=engine,
         centre=centre,
         clock=clock,
-        jobs=ImportJobs(engine, clock, web.work_dir),
+        jobs=ImportJobs(
+            engine, clock, web.work_dir, timedelta(hours=web.preview_ttl_hours), web.preview_cell_chars
+        ),
         monitor=ChannelMonitor(engine, centre, clock, web.monitor_interval_s, web.monitor_window_s),
         templates=make_templates(),
+        throttle=SignInThrottle(
+            ip_failures=web.login_ip_failures,
+            ip_window=timedelta(minutes=web.login_ip_window_minutes),
+            name_failures=web.lockout_failures,
+            lock_for=timedelta(minutes=web.lockout_minutes),
+        ),
+        password_pool=ThreadPoolExecutor(web.password_check_threads, thread_name_prefix="web-password"),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(state.jobs.recover)  # expire and clean up what a restart left behind
+        state.jobs.start_sweeping(min(300.0, web.preview_ttl_hours * 360))
         state.monitor.ensure_started()
         yield
         state.close()
@@ -90,6 +106,7 @@ def create_app(
         pages_imports,
         pages_campaigns,
         pages_reports,
+        pages_users,
         api_imports,
         api_campaigns,
         api_reports,
@@ -106,7 +123,8 @@ def create_app(
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        context = {"user": identify(request), "status": exc.status_code, "message": exc.detail}
+        user = await run_in_threadpool(identify, request)
+        context = {"user": user, "status": exc.status_code, "message": exc.detail}
         return state.templates.TemplateResponse(request, "error.html", context, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)

@@ -116,7 +116,7 @@ async def create(request: Request, user: PageManager) -> Response:
         centre_url = state.settings.callcenter_url
         campaign_id = await run_in_threadpool(create_campaign, state.engine, options, centre_url)
     except CampaignOptionsError as exc:
-        return _form_page(request, user, shown, str(exc), 422)
+        return await run_in_threadpool(_form_page, request, user, shown, str(exc), 422)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
 
@@ -141,5 +141,5 @@ async def campaign_action(request: Request, campaign_id: int, action: str, user:
     try:
         await run_in_threadpool(run_action, request, campaign_id, action)
     except (LifecycleError, ValueError) as exc:
-        return campaign_page(request, campaign_id, user, error=str(exc))
+        return await run_in_threadpool(campaign_page, request, campaign_id, user, str(exc))
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)

@@ -1,5 +1,10 @@
-"""Receiving an upload safely: streamed to a temporary file and cut off at the size limit, and
-workbooks checked for decompression bombs before pandas or calamine open them.
+"""Receiving an upload safely: streamed to a temporary file and cut off at the size limit, file
+names checked, and workbooks checked for decompression bombs before pandas or calamine open them.
+
+The zip check here is the web's own (its limits are `DIALER_WEB_*`). The grid checks that every
+format needs — far cells and huge ranges in xlsx/xls/ods, spans and cell counts in HTML tables,
+over-long CSV lines — are the importer's, run for every upload by `prepare_import`, with workbooks
+read in a memory-limited child process; a refusal there is a 422 as well.
 
 A refused upload leaves nothing behind: the caller deletes the upload directory on any error.
 """
@@ -8,21 +13,33 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from python_multipart import MultipartParser
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 
-__all__ = ["ReceivedUpload", "UploadRejected", "check_workbook_bomb", "receive_upload", "safe_file_name"]
+__all__ = [
+    "MAX_FILE_NAME_CHARS",
+    "ReceivedUpload",
+    "UploadRejected",
+    "check_file_name",
+    "check_workbook_bomb",
+    "receive_upload",
+    "safe_file_name",
+]
 
 _MAX_FIELDS = 50
 _MAX_FIELD_BYTES = 64 * 1024
 _MAX_ENTRIES = 10_000
 _RATIO_MIN_BYTES = 1024 * 1024  # small entries (styles, a short sheet) may compress very well
 _UNSAFE = re.compile(r"[\\/\x00-\x1f<>:\"|?*]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_FILE_NAME_CHARS = 255  # what file systems allow for one name
 
 
 class UploadRejected(Exception):
@@ -40,6 +57,21 @@ class ReceivedUpload:
     file_name: str
     size: int = 0
     fields: dict[str, str] = field(default_factory=dict)
+
+
+def check_file_name(name: str) -> None:
+    """Refuse names no browser sends for a real file: too long, or with CR/LF/NUL and other controls."""
+    if len(name) > MAX_FILE_NAME_CHARS:
+        raise UploadRejected(
+            400,
+            f"文件名过长 / the file name is too long ({len(name):,} characters; "
+            f"at most {MAX_FILE_NAME_CHARS})",
+        )
+    if _CONTROL.search(name):
+        raise UploadRejected(
+            400,
+            "文件名含控制字符 / the file name contains control characters (CR, LF, NUL…); rename the file",
+        )
 
 
 def safe_file_name(name: str) -> str:
@@ -88,7 +120,9 @@ class _FormSink:
         name = self._disposition.get(b"name", b"").decode("utf-8", "replace")
         file_name = self._disposition.get(b"filename")
         if file_name is not None and self._handle is None and self.upload.path is None:
-            shown = safe_file_name(file_name.decode("utf-8", "replace"))
+            sent = file_name.decode("utf-8", "replace")
+            check_file_name(sent)
+            shown = safe_file_name(sent)
             self.upload.file_name = shown
             self.upload.path = self.directory / ("upload" + Path(shown).suffix.lower()[:10])
             self._handle = self.upload.path.open("wb")
@@ -153,6 +187,18 @@ async def receive_upload(request: Request, directory: Path, limit: int) -> Recei
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
+    except FormParserError as exc:
+        if "header size" in str(exc):
+            raise UploadRejected(
+                400, "表单头过长 / a form part header is too long (is the file name very long?)"
+            ) from None
+        if "header" in str(exc):
+            raise UploadRejected(
+                400,
+                f"表单头无法解析 / a form part header could not be read ({exc}): "
+                "a CR or LF in the file name?",
+            ) from None
+        raise UploadRejected(400, f"表单无法解析 / the form could not be read ({exc})") from None
     finally:
         sink.close()
     return sink.upload
@@ -191,5 +237,7 @@ def check_workbook_bomb(path: Path, max_total: int, max_ratio: float) -> None:
                         f"工作簿部件 {info.filename} 压缩比 {unpacked / packed:.0f}:1，疑似压缩炸弹 / "
                         f"compression ratio above {max_ratio:g} (decompression bomb)",
                     )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError):
+    except (zlib.error, EOFError) as exc:  # a damaged deflate stream: say so, do not fail with a 500
+        raise UploadRejected(422, f"工作簿已损坏 / corrupt or truncated workbook ({exc})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError):
         return  # a damaged archive: the importer refuses it with its own message

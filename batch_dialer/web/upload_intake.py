@@ -48,12 +48,15 @@ async def accept_upload(request: Request, identity: Identity) -> tuple[ImportJob
         check_csrf(request, identity, upload.fields)
         if upload.path is None:
             raise UploadRejected(400, "请选择要上传的文件 / no file in the form")
-        await run_in_threadpool(
-            check_workbook_bomb,
-            upload.path,
-            state.web.max_uncompressed_bytes,
-            state.web.max_compression_ratio,
-        )
+        try:
+            await run_in_threadpool(
+                check_workbook_bomb,
+                upload.path,
+                state.web.max_uncompressed_bytes,
+                state.web.max_compression_ratio,
+            )
+        except UploadRejected as exc:
+            raise UploadRejected(exc.status, f"{upload.file_name}: {exc.message}") from None
         mapping = parse_mapping_field(upload.fields.get("mapping"))
         sheet = upload.fields.get("sheet") or None
         try:
@@ -68,7 +71,7 @@ async def accept_upload(request: Request, identity: Identity) -> tuple[ImportJob
             )
         except ImportRefused as exc:
             raise UploadRejected(422, f"{upload.file_name}: {exc.problem}") from None
-        except ValueError as exc:
+        except ValueError as exc:  # also a bad DIALER_IMPORT_* setting (ReadLimitsError)
             raise UploadRejected(422, f"{upload.file_name}: {exc}") from None
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)

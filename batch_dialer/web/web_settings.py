@@ -31,6 +31,17 @@ class WebSettings(BaseSettings):
     monitor_window_s: float = Field(default=600.0, gt=0, description="how much channel history to keep")
     lockout_failures: int = Field(default=5, ge=1, description="failed sign-ins before a lock-out")
     lockout_minutes: float = Field(default=15, gt=0, description="length of a lock-out")
+    login_ip_failures: int = Field(
+        default=20, ge=1, description="failed sign-ins from one address within the window before 429"
+    )
+    login_ip_window_minutes: float = Field(default=5, gt=0, description="the per-address window")
+    password_check_threads: int = Field(
+        default=1, ge=1, description="threads for scrypt checks (sign-ins never starve other requests)"
+    )
+    preview_ttl_hours: float = Field(
+        default=24, gt=0, description="an upload neither confirmed nor discarded is removed after this"
+    )
+    preview_cell_chars: int = Field(default=200, ge=10, description="a preview cell is cut to this length")
 
     @property
     def max_upload_bytes(self) -> int:

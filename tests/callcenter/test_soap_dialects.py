@@ -5,13 +5,14 @@ HTTP through zeep; the centre's WSDL fetched once per process, the packaged one 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
-from batch_dialer.callcenter import GuoxinSoap, TextToCall, TextToCallState
+from batch_dialer.callcenter import CenterUnreachable, GuoxinSoap, TextToCall, TextToCallState, soap_clients
 from batch_dialer.callcenter.soap_clients import forget_wsdl_documents
 from tests.soap_servers import CXF, PACKAGED_LIKE, XFIRE, SoapStyle, running_soap_server
 
@@ -106,3 +107,17 @@ def test_packaged_wsdl_only_when_the_centre_publishes_none(caplog: pytest.LogCap
         assert "using the packaged TextToCallService.wsdl" in warning.getMessage()
         assert [r.id for r in soap.list_with_token(0, 10, "c1-x", 7)] == [call_id]
         assert server.centre.wsdl_fetches == 0
+
+
+def test_an_unreachable_centre_is_an_error_not_a_fallback() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    soap = GuoxinSoap(f"http://127.0.0.1:{port}", timeout=2.0, operation_timeout=2.0)
+    with pytest.raises(CenterUnreachable):
+        soap.list_with_token(0, 10, "any", None)
+    assert not soap_clients._fallbacks  # nothing decided: the next call fetches the WSDL again
+    with running_soap_server(CXF) as server:
+        soap = GuoxinSoap(server.base_url, timeout=5.0, operation_timeout=5.0)
+        assert soap.list_with_token(0, 10, "any", None) == []
+        assert soap.endpoint("TextToCallService").wsdl_source.endswith("?wsdl")

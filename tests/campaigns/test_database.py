@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from batch_dialer.campaigns.database import (
+    SQLITE_BUSY_TIMEOUT_S,
     DatabaseError,
     current_revision,
     head_revision,
@@ -106,7 +107,7 @@ def test_new_sqlite_file_is_brought_up_to_date_by_itself(tmp_path: Path) -> None
         with engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == int(SQLITE_BUSY_TIMEOUT_S * 1000)
     finally:
         engine.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from batch_dialer.callcenter import connect
@@ -35,7 +36,7 @@ def test_cron_campaign_runs_nightly_and_waits_between_runs(sqlite_engine: Engine
     assert job is not None
     assert str(job.trigger.fields[4]) == "mon-fri"  # weekday names, in the campaign's zone
     assert str(job.trigger.timezone) == "Asia/Shanghai"
-    service.leader.set()
+    service._renew_lease()  # takes the (database) lease: this scheduler is active
     job.func()  # 19:00 arrives
     progress = campaign_progress(sqlite_engine, cid)
     assert progress["status"] == "running" and progress["tasks"] == 3
@@ -53,7 +54,10 @@ def test_cron_campaign_runs_nightly_and_waits_between_runs(sqlite_engine: Engine
     assert campaign_progress(sqlite_engine, cid)["tasks"] == 5
 
 
-def test_report_cron_exports_into_report_dir(sqlite_engine: Engine, tmp_path: Path) -> None:
+def test_report_cron_exports_into_report_dir(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_REPORT_BASE_DIR", str(tmp_path))  # report folders are confined to it
     clock = ManualClock(datetime(2026, 11, 23, 11, 0, tzinfo=UTC))
     seed_contacts(sqlite_engine, 2)
     out = tmp_path / "reports"
@@ -62,7 +66,7 @@ def test_report_cron_exports_into_report_dir(sqlite_engine: Engine, tmp_path: Pa
     service.sync_jobs()
     job = service._scheduler.get_job(f"report-{cid}")
     assert job is not None
-    service.leader.set()
+    service._renew_lease()  # takes the (database) lease: this scheduler is active
     job.func()
     written = sorted(p.suffix for p in out.iterdir())
     assert written == [".html", ".xlsx"]
