@@ -18,8 +18,8 @@ from batch_dialer.campaigns.db_types import UTCDateTime
 
 __all__ = ["ROLES", "ApiToken", "ImportJobRow", "User", "WebSession"]
 
-#: manager: everything; viewer: read-only (pages, progress, reports).
-ROLES: tuple[str, ...] = ("manager", "viewer")
+#: manager: everything; viewer: read-only (pages, progress, reports); agent: the desk (坐席工作台).
+ROLES: tuple[str, ...] = ("manager", "viewer", "agent")
 
 
 def _ts(nullable: bool = True) -> Any:

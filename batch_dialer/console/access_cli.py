@@ -37,7 +37,10 @@ __all__ = ["register"]
 user_app = typer.Typer(help="Web console users.", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens for CRMs and scripts.", no_args_is_help=True)
 console = Console()
-Role = Annotated[str, typer.Option(help="manager (everything) or viewer (read-only)")]
+Role = Annotated[
+    str,
+    typer.Option(help="manager (everything), viewer (read-only) or agent (the desk; see `dialer agent`)"),
+]
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -91,6 +91,8 @@ COMMAND_MODULES: dict[str, str] = {
     "hooks": "hooks_cli",
     "user": "access_cli",
     "token": "access_cli",
+    "agent": "agent_cli",
+    "cti-double": "agent_cli",
     "demo": "demo_cli",
 }
 

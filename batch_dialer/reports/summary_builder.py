@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.clock import Clock, system_clock
 from batch_dialer.campaigns.kinds.registry import reports_delivery
+from batch_dialer.reports.agent_breakdown import agent_rows
 from batch_dialer.reports.attempt_queries import attempt_totals
 from batch_dialer.reports.campaign_lookup import find_campaign
 from batch_dialer.reports.crosscheck import cross_check
@@ -54,6 +55,7 @@ def build_summary(
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as conn:
         summary = _summarise(conn, campaign, satisfaction_var, clock.now(), engine.dialect.name)
+        summary.by_agent = agent_rows(conn, summary.campaign.id)
         if centre is not None:
             summary.crosscheck = cross_check(conn, summary.campaign, centre, satisfaction_var, unmasked)
     return summary

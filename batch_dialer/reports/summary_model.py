@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from batch_dialer.campaigns.kinds.registry import reports_delivery
+from batch_dialer.reports.agent_row import AgentRow
 
 __all__ = [
     "AttemptNumberStats",
@@ -153,6 +154,7 @@ class ReportSummary:
     rejected_rows: int
     crosscheck: CrossCheck | None = None
     file: str | None = None  # set once the report file is written
+    by_agent: list[AgentRow] = field(default_factory=list)  # desk (preview) campaigns only
 
     @property
     def by_outcome(self) -> dict[str, int]:
@@ -176,7 +178,7 @@ class ReportSummary:
     def as_json(self) -> dict[str, Any]:
         """The `dialer report --json` document (the shape issue 5 fixes)."""
         sat = self.satisfaction
-        return {
+        doc: dict[str, Any] = {
             "campaign": self.campaign.name,
             "file": self.file,
             "contacts": self.contacts,
@@ -191,6 +193,9 @@ class ReportSummary:
             "mean": _round(sat.mean) if sat else None,
             "ci95": [_round(sat.ci95[0]), _round(sat.ci95[1])] if sat and sat.ci95 else None,
         }
+        if self.by_agent:  # desk campaigns: the robot kinds keep issue 5's shape
+            doc["by_agent"] = [row.as_dict() for row in self.by_agent]
+        return doc
 
 
 def _round(value: float | None) -> float | None:

@@ -17,6 +17,7 @@ from batch_dialer.reports.summary_model import ReportSummary
 from batch_dialer.reports.task_queries import campaign_batch_ids
 from batch_dialer.reports.xlsx_sheets import Sheet, set_widths
 from batch_dialer.reports.xlsx_summary import (
+    write_agent_sheet,
     write_crosscheck_sheet,
     write_satisfaction_sheet,
     write_summary_sheet,
@@ -33,6 +34,7 @@ def write_xlsx(conn: Connection, summary: ReportSummary, path: Path, unmasked: b
     write_summary_sheet(wb, summary)
     if summary.satisfaction is not None:
         write_satisfaction_sheet(wb, summary)
+    write_agent_sheet(wb, summary)
     if summary.crosscheck is not None:
         write_crosscheck_sheet(wb, summary.crosscheck)
     _detail_sheet(wb, conn, summary, unmasked)

@@ -30,6 +30,7 @@ from batch_dialer.web import (
     api_campaigns,
     api_imports,
     api_reports,
+    desk_routes,
     pages_auth,
     pages_campaigns,
     pages_imports,
@@ -113,6 +114,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(build_hooks_router(HookState.from_settings(engine)))  # 800ing: secret in the path
+    app.include_router(desk_routes.router)  # the agent desk (坐席工作台), issue 11
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _: SignInRequired) -> Response:

@@ -130,7 +130,11 @@ def test_soap_tts_columns() -> None:
         (TTS, {"tts": ["ttsa=hi {name"]}, "--tts ttsa: unbalanced '{'"),
         (TTS, {"key_label": ["1=a", "1=b"]}, "--key-label '1': given twice"),
         (TTS, {"toneid": None}, "--toneid: required for --kind tts"),
-        (TTS, {"kind": "fax"}, "--kind 'fax': unknown kind (known: tts, captcha, soap_tts, callback)"),
+        (
+            TTS,
+            {"kind": "fax"},
+            "--kind 'fax': unknown kind (known: tts, captcha, soap_tts, callback, preview)",
+        ),
         (TTS, {"batch": [1]}, "--all: cannot be combined with --batch"),
         (TTS, {"all_contacts": False}, "audience: give --batch, --tag, --product or --all"),
         (TTS, {"start": "2024-05-01 19:00", "cron": "0 19 * * *"}, "--cron: give either --start or --cron"),

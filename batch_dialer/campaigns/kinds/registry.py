@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from batch_dialer.campaigns.kinds.base import CampaignKind
 from batch_dialer.campaigns.kinds.callback import CallbackKind
 from batch_dialer.campaigns.kinds.captcha import CaptchaKind
+from batch_dialer.campaigns.kinds.preview import PreviewKind
 from batch_dialer.campaigns.kinds.soap_tts import SoapTtsKind
 from batch_dialer.campaigns.kinds.tts import TtsKind
 
@@ -19,6 +20,7 @@ KINDS: Mapping[str, CampaignKind] = {
         CaptchaKind(),
         SoapTtsKind(),
         CallbackKind(),
+        PreviewKind(),
     )
 }
 
