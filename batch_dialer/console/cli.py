@@ -91,6 +91,8 @@ COMMAND_MODULES: dict[str, str] = {
     "user": "access_cli",
     "token": "access_cli",
     "demo": "demo_cli",
+    "audit": "audit_cli",
+    "retention": "audit_cli",
 }
 
 

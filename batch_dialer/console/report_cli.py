@@ -57,6 +57,10 @@ def report(
         summary = export_report(
             engine, name, fmt, output, unmasked=unmasked, centre=centre, satisfaction_var=satisfaction_var
         )
+        from batch_dialer.campaigns.audit_trail import record
+
+        detail = {"format": fmt, "unmasked": unmasked}
+        record(engine, "cli", "export", subject=str(summary.file), detail=detail)
     except ReportError as exc:
         raise UserError(f"report: {exc}") from None
     finally:

@@ -6,11 +6,12 @@ from alembic import context
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from batch_dialer.campaigns import access_models, models
+from batch_dialer.campaigns import access_models, models, oversight_models
 
 target_metadata = SQLModel.metadata
 assert models.Campaign.__tablename__  # imported for its tables
 assert access_models.User.__tablename__  # the web console's tables are part of the schema too
+assert oversight_models.AuditEvent.__tablename__  # heartbeats and the audit trail
 
 
 def run_migrations_online() -> None:
