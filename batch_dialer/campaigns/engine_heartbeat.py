@@ -23,6 +23,7 @@ _beat = table_of(EngineHeartbeat)
 #: An engine that has not beaten for this long is taken as gone (it beats every second or two).
 STALE_AFTER = timedelta(seconds=15)
 STOPPED = "已停止"
+EVERY = timedelta(seconds=2)
 
 
 class HeartbeatWriter:
@@ -34,8 +35,14 @@ class HeartbeatWriter:
         self.role = role
         self.campaign_id = campaign_id
         self.started_at = now
+        self._last: tuple[datetime, str] | None = None
 
     def beat(self, now: datetime, activity: str) -> None:
+        """Write the row; an unchanged activity is written at most every ``EVERY`` (one write, not four,
+        per second of `dialer run`'s display loop, so the engine's own writers are not crowded out)."""
+        if self._last is not None and self._last[1] == activity and now - self._last[0] < EVERY:
+            return
+        self._last = (now, activity)
         with self.engine.begin() as conn:
             values = {"activity": activity[:500], "beat_at": now, "campaign_id": self.campaign_id}
             moved = conn.execute(update(_beat).where(_beat.c.engine_id == self.engine_id).values(**values))
