@@ -118,7 +118,7 @@ def _create_campaign(engine: Any, batches: list[int], channels: int) -> str:
 
 def _print_summary(progress: dict[str, Any], truth: dict[str, Any], channels: int) -> None:
     status = CAMPAIGN_STATUS_LABELS.get(progress["status"], progress["status"])
-    console.print("[bold]5.[/bold] result")
+    console.print("\n[bold]5.[/bold] result")
     table = Table("结果 outcome", "数量 count", title=f"{progress['campaign']} — {status}")
     for state, n in progress["by_state"].items():
         if n:

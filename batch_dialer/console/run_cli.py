@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 from batch_dialer.callcenter.capabilities import CentreAdapter, LoadMonitor
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.campaigns.calling_window import CallingWindow
-from batch_dialer.campaigns.campaign_figures import local_when
+from batch_dialer.campaigns.campaign_figures import CAMPAIGN_STATUS_LABELS, local_when
 from batch_dialer.campaigns.clock import Clock, system_clock
 from batch_dialer.campaigns.engine_heartbeat import HeartbeatWriter
 from batch_dialer.campaigns.lifecycle import LifecycleError, find_campaign, pause, resume, start
@@ -168,11 +168,12 @@ def _live(enabled: bool) -> Any:
 
 def _render(progress: dict[str, Any], live: dict[str, Any], report: TickReport | None) -> Group:
     state, shown, labels = progress["by_state"], live["display"], live["labels"]
-    table = Table(title=f"{progress['campaign']} — {progress['status']}", show_header=False)
+    status = CAMPAIGN_STATUS_LABELS.get(progress["status"], progress["status"])
+    table = Table(title=f"{progress['campaign']} — {status}", show_header=False)
     for key in ("due_now", "waiting_window", "waiting_retry", "in_flight", "finished", "attempts"):
         table.add_row(labels[key], shown[key])
     finals = ("done", "invalid", "exhausted", "dnc", "cancelled", "unknown")
-    table.add_row("  " + labels["finished"], " ".join(f"{s}={state[s]}" for s in finals if state[s]) or "0")
+    table.add_row("  其中 of which", " ".join(f"{s}={state[s]}" for s in finals if state[s]) or "0")
     table.add_row(labels["calls_per_minute"], shown["calls_per_minute"])
     if report is not None and report.channels:
         used = report.reading.playcount if report.reading else "?"
