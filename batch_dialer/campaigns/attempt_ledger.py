@@ -20,9 +20,11 @@ from batch_dialer.campaigns.attempt_states import (
     check_attempt_transition,
     check_transition,
 )
+from batch_dialer.campaigns.audit_trail import record_in
 from batch_dialer.campaigns.campaign_row import CampaignRow
 from batch_dialer.campaigns.kinds.base import DialJob, PollTarget
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact, Opportunity, table_of
+from batch_dialer.campaigns.opt_out import opted_out, record_opt_out
 from batch_dialer.campaigns.task_decision import TaskDecision, decide_task
 
 __all__ = [
@@ -433,6 +435,18 @@ def finish_attempt(
                 for _ in range(max(1, n or 1))
             ]
         decision = decide_task(campaign, task, outcome, now, recent)
+        if opted_out(keys, campaign.settings.get("optout_key")):
+            record_opt_out(conn, task["phone"], campaign.id, campaign.name, now)
+            decision = TaskDecision(TaskState.DNC, None, "opt-out key pressed")
+        record_in(
+            conn,
+            "engine",
+            "dial",
+            campaign_id=campaign.id,
+            phone=task["phone"],
+            detail={"outcome": outcome.value},
+            at=now,
+        )
         values: dict[str, Any] = {
             "last_outcome": outcome.value,
             "updated_at": now,

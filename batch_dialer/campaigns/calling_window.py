@@ -8,6 +8,9 @@ Every answer is computed from concrete UTC intervals, one per window per allowed
 ``contains``, ``next_open``, ``closes_at`` and ``open_seconds_between`` always agree. DST: a wall time that
 does not exist (spring-forward gap) maps to the instant the clock jumps; a wall time that occurs twice
 (fall-back) opens at its first occurrence and closes at its second, so a window covers the repeated hour.
+
+``--days cn-workdays`` (also ``工作日``) follows the official Chinese calendar instead of weekdays: no calls
+on 国庆 or 春节, calls on the make-up Saturdays (see ``working_days``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from batch_dialer.campaigns.working_days import CN_WORKDAY_ALIASES, CN_WORKDAYS, is_cn_workday
 
 __all__ = [
     "DEFAULT_TZ",
@@ -133,6 +138,7 @@ class CallingWindow:
     spans: tuple[WindowSpan, ...]
     weekdays: frozenset[int]
     tz: ZoneInfo
+    cn_calendar: bool = False  # days follow the official Chinese working-day calendar
 
     @classmethod
     def parse(
@@ -143,6 +149,8 @@ class CallingWindow:
     ) -> CallingWindow:
         """Campaign columns (or CLI values) → CallingWindow; None/empty windows mean 08:00-21:00."""
         spans = tuple(sorted(parse_window(w) for w in (windows or DEFAULT_WINDOWS)))
+        if days is not None and days.strip().lower() in CN_WORKDAY_ALIASES:
+            return cls(spans=spans, weekdays=_ALL_DAYS, tz=parse_zone(tz), cn_calendar=True)
         weekdays = parse_days(days)
         if not weekdays:
             raise ValueError(f"days {days!r}: no day selected")
@@ -168,8 +176,14 @@ class CallingWindow:
                 lo = mid
         return hi.replace(microsecond=0)
 
+    def calls_on(self, day: date) -> bool:
+        """Whether ``day`` (local) is a calling day at all."""
+        if self.cn_calendar:
+            return is_cn_workday(day)
+        return day.weekday() in self.weekdays
+
     def _day_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        if day.weekday() not in self.weekdays:
+        if not self.calls_on(day):
             return []
         midnight = datetime(day.year, day.month, day.day)
         out = []
@@ -271,6 +285,8 @@ class CallingWindow:
 
     def days_spec(self) -> str | None:
         """Canonical days (the ``Campaign.days`` column); None means every day."""
+        if self.cn_calendar:
+            return CN_WORKDAYS
         if self.weekdays == _ALL_DAYS:
             return None
         runs: list[list[int]] = []

@@ -31,7 +31,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from batch_dialer.campaigns.calling_window import CallingWindow, parse_days, parse_window, parse_zone
+from batch_dialer.campaigns.calling_window import CallingWindow, parse_window, parse_zone
 from batch_dialer.campaigns.kinds.base import KindOptions
 from batch_dialer.campaigns.kinds.registry import KINDS, UnknownKind, kind_named
 from batch_dialer.campaigns.option_values import option_name, pairs
@@ -114,7 +114,9 @@ class CampaignOptions(BaseModel):
     cron: str | None = Field(default=None, description='nightly runs, e.g. "0 19 * * mon-fri"')
     end: datetime | None = Field(default=None, description="YYYY-MM-DD HH:MM (campaign tz)")
     window: list[str] = Field(default_factory=list, description="calling window HH:MM-HH:MM (repeatable)")
-    days: str | None = Field(default=None, description="e.g. mon-fri")
+    days: str | None = Field(
+        default=None, description="e.g. mon-fri; cn-workdays (工作日) follows the official Chinese calendar"
+    )
     # policy
     max_attempts: int = Field(default=3, ge=1, le=20, description="placements per contact at most")
     retry: list[str] = Field(default_factory=list, description="e.g. busy=10m,30m,60m (repeatable)")
@@ -196,11 +198,10 @@ class CampaignOptions(BaseModel):
         if value is None:
             return None
         try:
-            if not parse_days(value):
-                raise ValueError(f"days {value!r}: no day selected")
+            window = CallingWindow.parse(None, value)
         except ValueError as exc:
             raise _named("--days", exc) from None
-        return value.strip().lower() or None
+        return window.days_spec() if window.cn_calendar else value.strip().lower() or None
 
     @field_validator("retry")
     @classmethod

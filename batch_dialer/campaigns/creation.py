@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from batch_dialer.callcenter.adapters import product_for_url
 from batch_dialer.callcenter.capabilities import missing_capabilities
+from batch_dialer.campaigns.audit_trail import record_in
 from batch_dialer.campaigns.campaign_options import CampaignOptions, CampaignOptionsError
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.models import Campaign, Contact, table_of
@@ -63,16 +64,20 @@ def check_centre_can_run(options: CampaignOptions, centre_url: str) -> None:
         )
 
 
-def create_campaign(engine: Engine, options: CampaignOptions, centre_url: str) -> int:
-    """Insert the campaign (draft, or scheduled with a start time or cron); returns its id."""
+def create_campaign(engine: Engine, options: CampaignOptions, centre_url: str, *, actor: str = "cli") -> int:
+    """Insert the campaign (draft, or scheduled with a start time or cron); returns its id. ``actor`` goes on
+    the audit trail with it."""
     check_centre_can_run(options, centre_url)
     confined_report_dir(options.report_dir)  # ReportFolderError (a CampaignOptionsError) outside the base
     columns = options.to_campaign_columns()
     columns["status"] = "scheduled" if (options.start or options.cron) else "draft"
     try:
         with engine.begin() as conn:
-            return int(
+            campaign_id = int(
                 conn.execute(insert(_campaign).values(**columns).returning(_campaign.c.id)).scalar_one()
             )
+            detail = {"kind": options.kind, "status": columns["status"]}
+            record_in(conn, actor, "create", campaign_id=campaign_id, subject=options.name, detail=detail)
+            return campaign_id
     except IntegrityError:
         raise CampaignOptionsError(f"a campaign named {options.name!r} already exists") from None

@@ -2,6 +2,8 @@
 
 draft/scheduled → running ⇄ paused; running → completed (or back to scheduled between cron runs);
 any but completed → cancelled.
+
+Each move made for someone (``actor``: a console user's name, ``cli``, ``scheduler``) goes on the audit trail.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import Engine, and_, exists, select, update
 
 from batch_dialer.campaigns.attempt_states import TaskState, check_transition
 from batch_dialer.campaigns.audience import Audience, create_tasks
+from batch_dialer.campaigns.audit_trail import record, record_in
 from batch_dialer.campaigns.models import CallTask, Campaign, table_of
 
 __all__ = [
@@ -73,7 +76,7 @@ def _move(engine: Engine, campaign_id: int, from_states: tuple[str, ...], values
         )
 
 
-def start(engine: Engine, name_or_id: str | int, now: datetime) -> int:
+def start(engine: Engine, name_or_id: str | int, now: datetime, *, actor: str = "cli") -> int:
     """Create the missing tasks and set the campaign running; returns the number of new tasks."""
     ref = find_campaign(engine, name_or_id)
     if ref.status == "running":
@@ -91,15 +94,25 @@ def start(engine: Engine, name_or_id: str | int, now: datetime) -> int:
     )
     if not moved:
         raise LifecycleError(f"campaign {ref.name!r} changed status meanwhile; try again")
+    record(
+        engine,
+        actor,
+        "start",
+        campaign_id=ref.id,
+        subject=ref.name,
+        detail={"tasks_created": created},
+        at=now,
+    )
     return created
 
 
-def pause(engine: Engine, name_or_id: str | int, reason: str | None = None) -> None:
+def pause(engine: Engine, name_or_id: str | int, reason: str | None = None, *, actor: str = "cli") -> None:
     ref = find_campaign(engine, name_or_id)
     if ref.status == "paused":
         return
     if not _move(engine, ref.id, ("running", "scheduled"), {"status": "paused", "status_reason": reason}):
         raise LifecycleError(f"campaign {ref.name!r} is {ref.status}; only a running campaign can be paused")
+    record(engine, actor, "pause", campaign_id=ref.id, subject=ref.name, detail={"reason": reason})
 
 
 def pause_running(engine: Engine, campaign_id: int, reason: str) -> bool:
@@ -107,15 +120,16 @@ def pause_running(engine: Engine, campaign_id: int, reason: str) -> bool:
     return _move(engine, campaign_id, ("running",), {"status": "paused", "status_reason": reason[:500]})
 
 
-def resume(engine: Engine, name_or_id: str | int) -> None:
+def resume(engine: Engine, name_or_id: str | int, *, actor: str = "cli") -> None:
     ref = find_campaign(engine, name_or_id)
     if ref.status == "running":
         return
     if not _move(engine, ref.id, ("paused",), {"status": "running", "status_reason": None}):
         raise LifecycleError(f"campaign {ref.name!r} is {ref.status}; only a paused campaign can be resumed")
+    record(engine, actor, "resume", campaign_id=ref.id, subject=ref.name)
 
 
-def cancel(engine: Engine, name_or_id: str | int, now: datetime) -> int:
+def cancel(engine: Engine, name_or_id: str | int, now: datetime, *, actor: str = "cli") -> int:
     """Cancel the campaign and its pending tasks (calls in flight finish); returns tasks cancelled."""
     ref = find_campaign(engine, name_or_id)
     if ref.status in ("completed", "cancelled"):
@@ -126,7 +140,7 @@ def cancel(engine: Engine, name_or_id: str | int, now: datetime) -> int:
             .where(_campaign.c.id == ref.id)
             .values(status="cancelled", finished_at=now, status_reason="cancelled by the operator")
         )
-        return int(
+        cancelled = int(
             conn.execute(
                 update(_task)
                 .where(_task.c.campaign_id == ref.id, _task.c.state == _PENDING)
@@ -134,6 +148,10 @@ def cancel(engine: Engine, name_or_id: str | int, now: datetime) -> int:
             ).rowcount
             or 0
         )
+        record_in(
+            conn, actor, "cancel", campaign_id=ref.id, subject=ref.name, detail={"tasks": cancelled}, at=now
+        )
+    return cancelled
 
 
 def stop_at_end(engine: Engine, now: datetime) -> list[int]:

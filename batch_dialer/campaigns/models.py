@@ -219,6 +219,7 @@ class Campaign(SQLModel, table=True):
     created_at: datetime = _created()
     started_at: datetime | None = _ts()
     finished_at: datetime | None = _ts()
+    masked_at: datetime | None = _ts()  # retention masked its numbers (see campaigns/retention.py)
 
 
 class CallTask(SQLModel, table=True):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
 from batch_dialer.campaigns.attempt_states import AttemptState, TaskState
+from batch_dialer.campaigns.campaign_figures import campaign_figures
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table_of
 
 __all__ = ["TASK_STATES", "campaign_progress", "live_figures"]
@@ -17,7 +18,6 @@ _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
 
 TASK_STATES = tuple(state.value for state in TaskState)
-_PENDING, _IN_FLIGHT = TaskState.PENDING.value, TaskState.IN_FLIGHT.value
 _PLACED_STATES = tuple(s.value for s in (AttemptState.PLACED, AttemptState.FINAL, AttemptState.UNKNOWN))
 
 
@@ -63,44 +63,6 @@ def campaign_progress(engine: Engine, campaign_id: int) -> dict[str, Any]:
 
 
 def live_figures(engine: Engine, campaign_id: int, now: datetime) -> dict[str, Any]:
-    """The live view: due vs waiting-to-retry, calls in the last minute, and an ETA."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                func.sum(case((_task.c.state == _PENDING, 1), else_=0)),
-                func.sum(
-                    case(
-                        (
-                            (_task.c.state == _PENDING)
-                            & (_task.c.next_attempt_at.is_not(None))
-                            & (_task.c.next_attempt_at > now),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-                func.sum(case((_task.c.state == _IN_FLIGHT, 1), else_=0)),
-            ).where(_task.c.campaign_id == campaign_id)
-        ).one()
-        per_minute = conn.scalar(
-            select(func.count()).where(
-                _attempt.c.campaign_id == campaign_id, _attempt.c.placed_at >= now - timedelta(seconds=60)
-            )
-        )
-        recent_done = conn.scalar(
-            select(func.count()).where(
-                _task.c.campaign_id == campaign_id,
-                _task.c.final_at >= now - timedelta(seconds=60),
-            )
-        )
-    pending, waiting, in_flight = (int(v or 0) for v in row)
-    open_tasks = pending + in_flight
-    finishing = int(recent_done or 0)
-    eta_s = (open_tasks / finishing * 60.0) if finishing else None
-    return {
-        "pending_due": pending - waiting,
-        "waiting_retry": waiting,
-        "in_flight": in_flight,
-        "calls_per_minute": int(per_minute or 0),
-        "eta_seconds": eta_s,
-    }
+    """The live view's figures, as defined once in ``campaign_figures`` (``pending_due`` is ``due_now``)."""
+    figures = campaign_figures(engine, campaign_id, now).as_json()
+    return {**figures, "pending_due": figures["due_now"]}

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     pacer_interval: float = Field(default=1.0, gt=0, description="seconds between pacing ticks")
     claim_lease: float = Field(default=30.0, gt=0, description="seconds before an unplaced claim is re-sent")
     worker_threads: int = Field(default=8, ge=1, description="dramatiq threads per worker process")
+    retention_days: int = Field(
+        default=180,
+        ge=0,
+        description="days after a campaign finished before its phone numbers are masked "
+        "(`dialer retention`, nightly in the scheduler); 0 = never",
+    )
     log_level: str | None = Field(
         default=None,
         description="DEBUG, INFO, WARNING, ERROR or CRITICAL for every dialer process; "

@@ -94,6 +94,8 @@ COMMAND_MODULES: dict[str, str] = {
     "agent": "agent_cli",
     "cti-double": "agent_cli",
     "demo": "demo_cli",
+    "audit": "audit_cli",
+    "retention": "audit_cli",
 }
 
 

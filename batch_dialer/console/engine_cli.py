@@ -6,13 +6,18 @@ import logging
 import multiprocessing
 import signal
 import threading
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated
 
 import dramatiq
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.clock import system_clock
+from batch_dialer.campaigns.engine_heartbeat import HeartbeatWriter
+from batch_dialer.campaigns.retention import apply_retention
 from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.cli import load_settings
 from batch_dialer.console.context import open_adapter_for, open_engine, soap_factory
@@ -41,12 +46,14 @@ def _scaled_settings(command: str) -> Settings:
     return settings
 
 
-def _wait_for_signal() -> None:
+def _wait_for_signal(beat: Callable[[], None] | None = None) -> None:
+    """Until SIGINT/SIGTERM; ``beat`` (the scheduler's heartbeat) runs every two seconds meanwhile."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
+    while not stop.wait(2.0):
+        if beat is not None:
+            beat()
 
 
 def _timings(settings: Settings) -> Timings:
@@ -83,11 +90,34 @@ def scheduler(
     )
     service.start()
     typer.echo(f"scheduler {lease.holder} running (stand-by until it holds the lease)")
+    heartbeat = HeartbeatWriter(engine, "scheduler", None, system_clock.now())
     try:
-        _wait_for_signal()
+        _wait_for_signal(_Chores(heartbeat, service, settings.retention_days))
     finally:
         service.stop()
+        heartbeat.stop(system_clock.now())
         broker.close()
+
+
+class _Chores:
+    """What the scheduler does besides dialling: its heartbeat every beat, retention once a day (leader)."""
+
+    def __init__(self, heartbeat: HeartbeatWriter, service: SchedulerService, retention_days: int) -> None:
+        self.heartbeat, self.service, self.retention_days = heartbeat, service, retention_days
+        self.retention_due = system_clock.now()
+
+    def __call__(self) -> None:
+        now = system_clock.now()
+        leading = self.service.leader.is_set()
+        try:  # a database hiccup must not stop the scheduler: the next beat tries again
+            self.heartbeat.beat(now, "调度中（主）" if leading else "备用调度器（等待接管）")
+            if leading and self.retention_days > 0 and now >= self.retention_due:
+                self.retention_due = now + timedelta(days=1)
+                done = apply_retention(self.heartbeat.engine, now, self.retention_days, actor="scheduler")
+                if done.campaigns:
+                    log.info("retention masked %d campaign(s)", len(done.campaigns))
+        except SQLAlchemyError:
+            log.warning("heartbeat or retention not written; next try in 2 s", exc_info=True)
 
 
 def run_worker_process(threads: int) -> None:

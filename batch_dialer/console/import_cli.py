@@ -13,6 +13,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from batch_dialer.campaigns.audit_trail import record
 from batch_dialer.campaigns.database import busy_error, open_database
 from batch_dialer.campaigns.settings import Settings
 from batch_dialer.console.errors import EXIT_FAILURE, UserError
@@ -71,6 +72,9 @@ def import_command(
     engine = open_database(settings.database_url)
     try:
         result = _run_import(prepared, engine, tag, dry_run, rejects, show_progress=not as_json)
+        if not dry_run:
+            detail = {"batch_id": result.batch_id, "imported": result.imported, "rejected": result.rejected}
+            record(engine, "cli", "import", subject=file.name, detail=detail)
         push_error = None
         if push:
             push_error = _push(engine, result, settings)

@@ -63,6 +63,10 @@ def report(
         document = summary.as_json()
         if as_json and summary.campaign.kind == "callback":
             document["callback"] = _callback_section(engine, summary.campaign.id, settings.callcenter_url)
+        from batch_dialer.campaigns.audit_trail import record
+
+        detail = {"format": fmt, "unmasked": unmasked}
+        record(engine, "cli", "export", subject=str(summary.file), detail=detail)
     except ReportError as exc:
         raise UserError(f"report: {exc}") from None
     finally:

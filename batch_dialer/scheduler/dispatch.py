@@ -313,6 +313,6 @@ class Dispatcher:
                 )
             )
         for cid in due:
-            start(self.engine, cid, now)
+            start(self.engine, cid, now, actor="scheduler")
         stop_at_end(self.engine, now)
         finish_if_done(self.engine, now)

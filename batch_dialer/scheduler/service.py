@@ -176,7 +176,9 @@ class SchedulerService:
     def _run_starter(self, campaign_id: int) -> Callable[[], None]:
         def run() -> None:
             try:
-                created = start(self.dispatcher.engine, campaign_id, self.dispatcher.clock.now())
+                created = start(
+                    self.dispatcher.engine, campaign_id, self.dispatcher.clock.now(), actor="scheduler"
+                )
                 log.info("scheduled run of campaign %s started (%d new tasks)", campaign_id, created)
             except LifecycleError as exc:
                 log.info("scheduled run of campaign %s skipped: %s", campaign_id, exc)

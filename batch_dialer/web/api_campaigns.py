@@ -78,7 +78,9 @@ async def create(
     try:
         options = await run_in_threadpool(build_options, state.engine, values)
         centre_url = state.settings.callcenter_url
-        campaign_id = await run_in_threadpool(create_campaign, state.engine, options, centre_url)
+        campaign_id = await run_in_threadpool(
+            lambda: create_campaign(state.engine, options, centre_url, actor=user.name)
+        )
     except (CampaignOptionsError, ValueError, TypeError) as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
     return {**campaign_progress(state.engine, campaign_id), "id": campaign_id}
@@ -116,7 +118,7 @@ def _action_route(action: str) -> None:
         check_csrf(request, user)
         campaign_id = await run_in_threadpool(_id, request, ref)
         try:
-            await run_in_threadpool(run_action, request, campaign_id, action)
+            await run_in_threadpool(run_action, request, campaign_id, action, user.name)
         except (LifecycleError, ValueError) as exc:
             return JSONResponse({"detail": str(exc)}, status_code=409)
         progress = await run_in_threadpool(campaign_progress, web_state(request).engine, campaign_id)

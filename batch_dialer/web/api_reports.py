@@ -44,6 +44,6 @@ async def report_file(
 ) -> Response:
     try:
         campaign_id = await run_in_threadpool(_id, request, ref)
-        return await report_download(web_state(request), campaign_id, format)
+        return await report_download(web_state(request), campaign_id, format, user.name)
     except ReportError as exc:
         raise HTTPException(404, str(exc)) from None

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
+from batch_dialer.campaigns.audit_trail import record
 from batch_dialer.campaigns.clock import Clock
 from batch_dialer.importers import REASONS, ImportRefused, ImportResult, PreparedImport, prepare_import
 from batch_dialer.web.import_job_store import (
@@ -346,6 +347,8 @@ class ImportJobs:
             job.error, job.state = f"导入失败 / import failed: {type(exc).__name__}", "failed"
         else:
             job.result, job.progress, job.state = result, 1.0, "done"
+            detail = {"batch_id": result.batch_id, "imported": result.imported, "rejected": result.rejected}
+            record(self.engine, job.owner, "import", subject=job.display_name, detail=detail)
         finally:
             job.source.unlink(missing_ok=True)
             job.touched_at = self.clock.now()

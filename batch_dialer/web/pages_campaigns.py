@@ -4,6 +4,7 @@ live view that refreshes by itself."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS, campaign_figures
+from batch_dialer.campaigns.engine_heartbeat import engine_status
 from batch_dialer.campaigns.lifecycle import LifecycleError, cancel, pause, resume, start
 from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.campaigns.progress import campaign_progress
@@ -38,18 +41,19 @@ DEFAULT_TTS = (
 )
 
 
-def run_action(request: Request, campaign_id: int, action: str) -> None:
-    """start / pause / resume / cancel: only the database changes; the engine process dials."""
+def run_action(request: Request, campaign_id: int, action: str, actor: str = "web") -> None:
+    """start / pause / resume / cancel: only the database changes; the engine process dials.
+    ``actor`` (the signed-in user or token owner) goes on the audit trail."""
     state = web_state(request)
     now = state.clock.now()
     if action == "start":
-        start(state.engine, campaign_id, now)
+        start(state.engine, campaign_id, now, actor=actor)
     elif action == "pause":
-        pause(state.engine, campaign_id, "网页控制台暂停 / paused from the web console")
+        pause(state.engine, campaign_id, "网页控制台暂停 / paused from the web console", actor=actor)
     elif action == "resume":
-        resume(state.engine, campaign_id)
+        resume(state.engine, campaign_id, actor=actor)
     elif action == "cancel":
-        cancel(state.engine, campaign_id, now)
+        cancel(state.engine, campaign_id, now, actor=actor)
     else:
         raise HTTPException(404, f"unknown action {action!r}")
 
@@ -114,7 +118,9 @@ async def create(request: Request, user: PageManager) -> Response:
         values = options_from_form(form, shown["batch"])
         options = await run_in_threadpool(build_options, state.engine, values)
         centre_url = state.settings.callcenter_url
-        campaign_id = await run_in_threadpool(create_campaign, state.engine, options, centre_url)
+        campaign_id = await run_in_threadpool(
+            lambda: create_campaign(state.engine, options, centre_url, actor=user.name)
+        )
     except CampaignOptionsError as exc:
         return await run_in_threadpool(_form_page, request, user, shown, str(exc), 422)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
@@ -128,8 +134,20 @@ def campaign_page(request: Request, campaign_id: int, user: PageUser, error: str
     if camp is None:
         raise HTTPException(404, "没有这个活动 / no such campaign")
     progress = campaign_progress(state.engine, campaign_id)
-    forecast = campaign_forecast(state.engine, campaign_id, state.clock.now())
-    context = {"user": user, "c": camp, "progress": progress, "forecast": forecast, "error": error}
+    now = state.clock.now()
+    forecast = campaign_forecast(state.engine, campaign_id, now)
+    figures = campaign_figures(state.engine, campaign_id, now)
+    dialler = engine_status(state.engine, campaign_id, now, ZoneInfo(camp.tz or "Asia/Shanghai"))
+    context = {
+        "user": user,
+        "c": camp,
+        "progress": progress,
+        "forecast": forecast,
+        "figures": figures,
+        "labels": FIGURE_LABELS,
+        "dialler": dialler,
+        "error": error,
+    }
     return state.templates.TemplateResponse(request, "campaign.html", context)
 
 
@@ -139,7 +157,7 @@ async def campaign_action(request: Request, campaign_id: int, action: str, user:
     if action not in ACTIONS:
         raise HTTPException(404, "unknown action")
     try:
-        await run_in_threadpool(run_action, request, campaign_id, action)
+        await run_in_threadpool(run_action, request, campaign_id, action, user.name)
     except (LifecycleError, ValueError) as exc:
         return await run_in_threadpool(campaign_page, request, campaign_id, user, str(exc))
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)

@@ -36,6 +36,6 @@ async def report_page(request: Request, campaign_id: int, user: PageUser) -> Res
 @router.get("/reports/{campaign_id}/download/{fmt}")
 async def report_file(request: Request, campaign_id: int, fmt: str, user: PageUser) -> Response:
     try:
-        return await report_download(web_state(request), campaign_id, fmt)
+        return await report_download(web_state(request), campaign_id, fmt, user.name)
     except ReportError as exc:
         raise HTTPException(404, str(exc)) from None

@@ -10,6 +10,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
 
+from batch_dialer.campaigns.audit_trail import record
 from batch_dialer.reports import ReportError, export_report
 from batch_dialer.web.app_state import WebState
 
@@ -22,8 +23,9 @@ MEDIA_TYPES = {
 }
 
 
-async def report_download(state: WebState, campaign_id: int, fmt: str) -> FileResponse:
-    """Raises ReportError (unknown format, unknown campaign) before anything is sent."""
+async def report_download(state: WebState, campaign_id: int, fmt: str, actor: str = "web") -> FileResponse:
+    """Raises ReportError (unknown format, unknown campaign) before anything is sent; the export goes on the
+    audit trail under ``actor``."""
     if fmt not in MEDIA_TYPES:
         raise ReportError(f"unknown report format {fmt!r}: use xlsx, csv or html")
     directory = Path(tempfile.mkdtemp(prefix="dialer-report-"))
@@ -36,6 +38,15 @@ async def report_download(state: WebState, campaign_id: int, fmt: str) -> FileRe
         raise
     assert summary.file is not None
     path = Path(summary.file)
+    await run_in_threadpool(
+        record,
+        state.engine,
+        actor,
+        "export",
+        campaign_id=campaign_id,
+        subject=path.name,
+        detail={"format": fmt},
+    )
     return FileResponse(
         path,
         media_type=MEDIA_TYPES[fmt],

@@ -8,30 +8,15 @@ from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
+from batch_dialer.campaigns.campaign_figures import CAMPAIGN_STATUS_LABELS, TASK_STATE_LABELS
 from batch_dialer.campaigns.kinds.registry import KINDS
 from batch_dialer.reports import OUTCOME_LABELS
 
 __all__ = ["KIND_LABELS", "STATE_LABELS", "STATUS_LABELS", "make_templates"]
 
 TEMPLATES = Path(__file__).with_name("templates")
-STATUS_LABELS = {
-    "draft": "草稿",
-    "scheduled": "已排期",
-    "running": "进行中",
-    "paused": "已暂停",
-    "completed": "已完成",
-    "cancelled": "已取消",
-}
-STATE_LABELS = {
-    "pending": "待拨打",
-    "in_flight": "通话中",
-    "done": "已完成",
-    "invalid": "空号",
-    "exhausted": "次数用尽",
-    "dnc": "免打扰",
-    "cancelled": "已取消",
-    "unknown": "结果未知",
-}
+STATUS_LABELS = CAMPAIGN_STATUS_LABELS  # defined once, with the figures, for page, CLI and reports
+STATE_LABELS = TASK_STATE_LABELS
 KIND_LABELS = {kind.name: kind.label for kind in KINDS.values()}
 FIELD_LABELS = {
     "name": "姓名",

@@ -28,6 +28,7 @@ from batch_dialer.campaigns.kinds.base import (
     ReadingStatus,
     check_template,
 )
+from batch_dialer.campaigns.opt_out import check_optout_key
 from batch_dialer.campaigns.option_values import pairs
 from batch_dialer.campaigns.outcome_policy import outcome_from_centre_state
 from batch_dialer.campaigns.tts_templates import render_tts
@@ -45,6 +46,17 @@ class TtsOptions(KindOptions):
         title="TTS 变量（每行 ttsXXX=文本，可用 {name} {company} {product} {phone_masked} 等占位符）",
     )
 
+    optout_key: str | None = Field(
+        default=None,
+        description="key meaning 'never call again' (9 or satisfact=9): the number goes on the DNC list",
+        title="拒绝来电按键（如 9 = 不再来电，按下即加入免打扰名单）",
+    )
+
+    @field_validator("optout_key")
+    @classmethod
+    def _optout(cls, value: str | None) -> str | None:
+        return check_optout_key(value)
+
     @field_validator("tts", mode="before")
     @classmethod
     def _tts_pairs(cls, value: Any) -> Any:
@@ -60,7 +72,8 @@ class TtsOptions(KindOptions):
         return value
 
     def columns(self) -> KindColumns:
-        return KindColumns(toneid=self.toneid, tts=dict(self.tts) or None)
+        settings = {"optout_key": self.optout_key} if self.optout_key else None
+        return KindColumns(toneid=self.toneid, tts=dict(self.tts) or None, settings=settings)
 
     def templates(self) -> dict[str, str]:
         return dict(self.tts)

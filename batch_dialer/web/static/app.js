@@ -109,30 +109,31 @@
       line("queue", "#8b8b8b");
       line("centre", "#2f6db5");
     };
-    var set = function (key, value) {
-      var node = live.querySelector('[data-live="' + key + '"]');
-      if (node) { node.textContent = value; }
-    };
     var statusLabels = { draft: "草稿", scheduled: "已排期", running: "进行中", paused: "已暂停", completed: "已完成", cancelled: "已取消" };
     var pollLive = function () {
       getJSON("/api/campaigns/" + live.dataset.campaignId).then(function (d) {
-        set("pending_due", d.live.pending_due);
-        set("waiting_retry", d.live.waiting_retry);
-        set("in_flight", d.live.in_flight);
-        set("done_total", d.done_total);
-        set("attempts", d.attempts);
-        set("calls_per_minute", d.live.calls_per_minute);
-        set("eta", d.live.eta_seconds === null ? "–" : duration(d.live.eta_seconds));
+        Object.keys(d.live.display).forEach(function (key) {
+          live.parentNode.querySelectorAll('[data-live="' + key + '"]').forEach(function (node) {
+            node.textContent = d.live.display[key];
+          });
+        });
+        var eng = document.getElementById("engine-status");
+        if (eng && d.engine) {
+          eng.textContent = d.engine.label;
+          eng.className = "engine " + (d.engine.running ? "engine-on" : "engine-off");
+        }
+        var nextOpen = document.getElementById("next-open");
+        if (nextOpen) { nextOpen.hidden = d.live.window_open; }
         Object.keys(d.by_state).forEach(function (s) {
           var cell = live.querySelector('[data-state="' + s + '"]');
           if (cell) { cell.textContent = d.by_state[s]; }
         });
         var prog = document.getElementById("live-progress");
-        if (prog) { prog.max = d.tasks || 1; prog.value = d.done_total; }
+        if (prog) { prog.max = d.live.progress_total || 1; prog.value = d.live.progress_done; }
         var st = document.getElementById("live-status");
         if (st) { st.textContent = statusLabels[d.status] || d.status; st.className = "status status-" + d.status; }
         live.dataset.status = d.status;
-        document.getElementById("live-updated").textContent = "更新于 " + new Date().toLocaleTimeString("zh-CN");
+        document.getElementById("live-updated").textContent = d.live.display.updated;
         draw(d);
       }).catch(function () { /* keep the last figures; try again */ })
         .then(function () { window.setTimeout(pollLive, 2000); });
