@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from batch_dialer.campaigns.kinds.registry import reports_delivery
+from batch_dialer.reports.agent_model import AgentReport
 
 __all__ = [
     "AttemptNumberStats",
@@ -153,6 +154,8 @@ class ReportSummary:
     rejected_rows: int
     crosscheck: CrossCheck | None = None
     file: str | None = None  # set once the report file is written
+    agents: AgentReport | None = None  # kinds with agents (reports.agent_report); not in as_json
+    centre_url: str | None = None  # the configured centre: recording links in the files
 
     @property
     def by_outcome(self) -> dict[str, int]:
