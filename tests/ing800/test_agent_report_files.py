@@ -213,3 +213,42 @@ def test_a_small_callback_campaign_matches_the_simulator(tmp_path: Path) -> None
     assert recordings, "answered calls with talk time have recordings"
     for phone, body in recordings.items():
         assert body.startswith(b"RIFF" + str(by_phone[phone]["cdrId"]).encode() + b"\0")
+
+
+def test_cli_json_keeps_the_callback_section_and_the_file_links_to_the_configured_centre(
+    tmp_path: Path,
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'dialer.db'}"
+    engine = open_database(url, auto_upgrade=True)
+    seed(engine)
+    engine.dispose()
+    env = {
+        **os.environ,
+        "DIALER_DATABASE_URL": url,
+        "DIALER_CALLCENTER_URL": f"800ing+http://user:pw@127.0.0.1:{free_port()}",
+    }
+    main = "from batch_dialer.console.cli import main; main()"
+    args = ["report", "回访", "-o", str(tmp_path / "r.xlsx"), "--no-crosscheck", "--json"]
+    result = subprocess.run(
+        [sys.executable, "-c", main, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    section = json.loads(result.stdout)["callback"]
+    assert set(section) == {"agents", "talk_time_distribution", "recordings"}
+    assert [a["extension"] for a in section["agents"]] == ["8001", "8002"]
+    origin = env["DIALER_CALLCENTER_URL"].replace("800ing+", "").replace("user:pw@", "")
+    assert section["recordings"][0]["url"] == f"{origin}/voip/record/2026/11/27/100.wav"  # no credentials
+    _headers, rows = detail_sheet(tmp_path / "r.xlsx")
+    assert {r[11].hyperlink.target for r in rows if r[11].hyperlink} == {
+        r["url"] for r in section["recordings"]
+    }
