@@ -11,7 +11,7 @@ import typer
 from batch_dialer.console.errors import UserError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from batch_dialer.reports.summary_model import ReportSummary
 
 __all__ = ["register"]
 
@@ -58,11 +58,17 @@ def report(
                 timeout=httpx.Timeout(settings.http_timeout, connect=settings.http_connect_timeout),
             )
         summary = export_report(
-            engine, name, fmt, output, unmasked=unmasked, centre=centre, satisfaction_var=satisfaction_var
+            engine,
+            name,
+            fmt,
+            output,
+            unmasked=unmasked,
+            centre=centre,
+            satisfaction_var=satisfaction_var,
+            centre_url=settings.callcenter_url,
         )
         document = summary.as_json()
-        if as_json and summary.campaign.kind == "callback":
-            document["callback"] = _callback_section(engine, summary.campaign.id, settings.callcenter_url)
+        document.update(_agent_section(summary))
         from batch_dialer.campaigns.audit_trail import record
 
         detail = {"format": fmt, "unmasked": unmasked}
@@ -79,13 +85,15 @@ def report(
         typer.echo(f"wrote {summary.file}")
 
 
-def _callback_section(engine: Engine, campaign_id: int, centre_url: str) -> dict[str, Any]:
-    """What a callback campaign adds: by agent, talk-time distribution, recordings (with links)."""
-    from batch_dialer.reports.agent_report import agent_report
+def _agent_section(summary: ReportSummary) -> dict[str, Any]:
+    """What a kind with agents adds, under its own key ("callback"): by agent, talk-time distribution,
+    recordings (with links)."""
+    from batch_dialer.reports.agent_report import agent_source
 
-    base = centre_url.removeprefix("800ing+") if centre_url.startswith("800ing+") else None
-    with engine.connect() as conn:
-        return agent_report(conn, campaign_id, base).as_json()
+    source = agent_source(summary.campaign.kind)
+    if source is None or summary.agents is None:
+        return {}
+    return {source.section: summary.agents.as_json()}
 
 
 def register(app: typer.Typer) -> None:

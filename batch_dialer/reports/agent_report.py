@@ -1,129 +1,46 @@
-"""What a ``callback`` campaign adds to its report: per agent (calls, answered, talk time, CSAT), the
-talk-time distribution, and the recordings (per-contact rows link to them).
+"""The by-agent part of a report, for every kind that has agents: a kind registers an ``AgentSource``
+here (its query module beside it, e.g. ``ing800_agents``) and the report files and ``--json`` render
+whatever lines it gives. A kind without a source has no by-agent part.
 
-Read from the hang-up pushes we stored (``ing800_push``, type 3) joined to the campaign's attempts by
-token; keys come from the memo or the §2.10 callback, as the collection joined them into the attempt.
+Adding a kind with agents (the CTI ``preview`` kind): one module with its queries and one line in
+``AGENT_SOURCES``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from batch_dialer.callcenter.masking import mask_phone
-from batch_dialer.campaigns.ing800_models import Ing800Push
-from batch_dialer.campaigns.models import CallAttempt, Campaign, table_of
-from batch_dialer.reports.labels import resolve_key_labels
-from batch_dialer.reports.satisfaction_stats import normalise_key, satisfaction_stats
+from batch_dialer.reports.agent_model import TALK_BUCKETS, AgentLine, AgentReport, AgentSource
+from batch_dialer.reports.ing800_agents import ING800_AGENTS, ing800_agent_report
 
-__all__ = ["TALK_BUCKETS", "AgentLine", "AgentReport", "agent_report"]
+__all__ = [
+    "AGENT_SOURCES",
+    "TALK_BUCKETS",
+    "AgentLine",
+    "AgentReport",
+    "agent_report",
+    "agent_report_for",
+    "agent_source",
+]
 
-_PUSH = table_of(Ing800Push)
-_ATTEMPT = table_of(CallAttempt)
-_CAMPAIGN = table_of(Campaign)
+#: Kind name → where its agent lines come from.
+AGENT_SOURCES: Mapping[str, AgentSource] = {
+    "callback": ING800_AGENTS,
+}
 
-#: Talk-time buckets in seconds: (label, lower bound inclusive, upper bound exclusive or None).
-TALK_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0–30 s", 1, 31),
-    ("31–60 s", 31, 61),
-    ("1–2 min", 61, 121),
-    ("2–5 min", 121, 301),
-    ("> 5 min", 301, None),
-)
+#: The 800ing query under its first name (``dialer report --json``'s "callback" section).
+agent_report = ing800_agent_report
 
 
-@dataclass
-class AgentLine:
-    extension: str
-    calls: int = 0
-    answered: int = 0
-    talk_seconds: int = 0
-    responses: int = 0
-    csat: float | None = None
-
-    @property
-    def mean_talk_seconds(self) -> float | None:
-        return self.talk_seconds / self.answered if self.answered else None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "extension": self.extension,
-            "calls": self.calls,
-            "answered": self.answered,
-            "talk_seconds": self.talk_seconds,
-            "mean_talk_seconds": None if self.mean_talk_seconds is None else round(self.mean_talk_seconds, 1),
-            "responses": self.responses,
-            "csat": None if self.csat is None else round(self.csat, 4),
-        }
+def agent_source(kind: str) -> AgentSource | None:
+    return AGENT_SOURCES.get(kind)
 
 
-@dataclass
-class AgentReport:
-    agents: list[AgentLine] = field(default_factory=list)
-    talk_time: dict[str, int] = field(default_factory=dict)
-    recordings: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "agents": [a.as_json() for a in self.agents],
-            "talk_time_distribution": self.talk_time,
-            "recordings": self.recordings,
-        }
-
-
-def agent_report(conn: Connection, campaign_id: int, recording_base: str | None = None) -> AgentReport:
-    """``recording_base``: the centre's origin; a recording's link is ``{base}/voip/record/{file}``."""
-    labels = resolve_key_labels(
-        conn.execute(select(_CAMPAIGN.c.key_labels).where(_CAMPAIGN.c.id == campaign_id)).scalar_one_or_none()
-    )
-    rows = conn.execute(
-        select(
-            _PUSH.c.extension,
-            _PUSH.c.outcome,
-            _PUSH.c.talk_seconds,
-            _PUSH.c.record_file,
-            _ATTEMPT.c.phone,
-            _ATTEMPT.c["keys"],
-            _ATTEMPT.c.token,
-        )
-        .select_from(_PUSH.join(_ATTEMPT, _ATTEMPT.c.token == _PUSH.c.paramvalue))
-        .where(_ATTEMPT.c.campaign_id == campaign_id, _PUSH.c.push_type == 3)
-        .order_by(_PUSH.c.id)
-    )
-    lines: dict[str, AgentLine] = {}
-    keys_by_agent: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    report = AgentReport(talk_time={label: 0 for label, _, _ in TALK_BUCKETS})
-    for ext, outcome, talk, record, phone, keys, token in rows:
-        line = lines.setdefault(ext or "?", AgentLine(ext or "?"))
-        line.calls += 1
-        talk = int(talk or 0)
-        if outcome != "answered":
-            continue
-        line.answered += 1
-        line.talk_seconds += talk
-        for label, low, high in TALK_BUCKETS:
-            if talk >= low and (high is None or talk < high):
-                report.talk_time[label] += 1
-        pressed = normalise_key((keys or {}).get("satisfact")) if isinstance(keys, dict) else None
-        if pressed:
-            keys_by_agent[line.extension][pressed] += 1
-        if record:
-            link = f"{recording_base.rstrip('/')}/voip/record/{record}" if recording_base else None
-            report.recordings.append(
-                {
-                    "token": token,
-                    "phone": mask_phone(phone),
-                    "agent": ext,
-                    "talk_seconds": talk,
-                    "file": record,
-                    "url": link,
-                }
-            )
-    for ext, line in sorted(lines.items()):
-        stats = satisfaction_stats(line.answered, keys_by_agent[ext], labels)
-        line.responses, line.csat = stats.responses, stats.csat
-        report.agents.append(line)
-    return report
+def agent_report_for(
+    conn: Connection, campaign_id: int, kind: str, centre_url: str | None
+) -> AgentReport | None:
+    """The kind's agent lines, or None for a kind without agents."""
+    source = agent_source(kind)
+    return None if source is None else source.lines(conn, campaign_id, centre_url)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from batch_dialer.reports.agent_details import detail_headers
 from batch_dialer.reports.detail_rows import DETAIL_HEADERS, detail_rows
 from batch_dialer.reports.formula_cells import csv_field
 from batch_dialer.reports.summary_model import ReportSummary
@@ -26,6 +27,7 @@ def _cell(value: object) -> object:
 def write_csv(conn: Connection, summary: ReportSummary, path: Path, unmasked: bool = False) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
-        writer.writerow(DETAIL_HEADERS)
-        for row in detail_rows(conn, summary.campaign, summary.satisfaction_var, unmasked):
+        writer.writerow(detail_headers(DETAIL_HEADERS, summary.campaign.kind))
+        campaign, var = summary.campaign, summary.satisfaction_var
+        for row in detail_rows(conn, campaign, var, unmasked, summary.centre_url):
             writer.writerow([_cell(value) for value in row.values()])

@@ -26,6 +26,8 @@ from batch_dialer.campaigns.models import (
     RejectedRow,
     table_of,
 )
+from batch_dialer.reports.agent_details import agent_detail_columns
+from batch_dialer.reports.agent_model import AgentDetail
 from batch_dialer.reports.attempt_queries import PLACED_STATES
 from batch_dialer.reports.labels import key_label, outcome_label
 from batch_dialer.reports.satisfaction_stats import normalise_key
@@ -75,6 +77,7 @@ class DetailRow:
     key_label: str
     first_call: datetime | None  # naive local time (Excel has no zones)
     last_call: datetime | None
+    agent: AgentDetail | None = None  # kinds with agents: agent, talk time, recording (AGENT_HEADERS)
 
     def values(self) -> tuple[Any, ...]:
         return (
@@ -87,7 +90,7 @@ class DetailRow:
             self.key_label,
             self.first_call,
             self.last_call,
-        )
+        ) + (self.agent.values() if self.agent else ())
 
 
 def _products(dialect: str) -> Any:
@@ -101,9 +104,14 @@ def _products(dialect: str) -> Any:
 
 
 def detail_rows(
-    conn: Connection, campaign: CampaignInfo, variable: str, unmasked: bool = False
+    conn: Connection,
+    campaign: CampaignInfo,
+    variable: str,
+    unmasked: bool = False,
+    centre_url: str | None = None,
 ) -> Iterator[DetailRow]:
-    """One row per contact of the campaign, in task order."""
+    """One row per contact of the campaign, in task order; kinds with agents add the agent columns
+    (``detail_headers``), ``centre_url`` the recording links."""
     tz = ZoneInfo(campaign.tz)
     a = _ATTEMPT.c
     calls = (
@@ -130,6 +138,7 @@ def detail_rows(
         .where(t.campaign_id == campaign.id)
         .order_by(t.id)
     )
+    stmt, agent_of = agent_detail_columns(stmt, campaign, centre_url)
     labels = campaign.key_labels
     for row in conn.execution_options(yield_per=CHUNK_ROWS).execute(stmt):
         key = normalise_key(row.key) if row.outcome == "answered" else None
@@ -143,6 +152,7 @@ def detail_rows(
             key_label=key_label(key, labels) if key else "",
             first_call=_local(row.first_call, tz),
             last_call=_local(row.last_call, tz),
+            agent=agent_of(row),
         )
 
 

@@ -60,9 +60,11 @@ def export_report(
     *,
     satisfaction_var: str = DEFAULT_SATISFACTION_VAR,
     clock: Clock = system_clock,
+    centre_url: str | None = None,
 ) -> ReportSummary:
     """Build the summary, write the report as ``fmt`` to ``out_path`` (a file, or a directory for a
-    dated name inside it) and return the summary with ``file`` set. Raises ReportError subclasses."""
+    dated name inside it) and return the summary with ``file`` set. ``centre_url`` (the configured
+    centre) makes recording links in the by-agent part. Raises ReportError subclasses."""
     if fmt not in FORMATS:
         raise ReportError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
     summary = build_summary(
@@ -72,6 +74,7 @@ def export_report(
         clock=clock,
         centre=centre,
         unmasked=unmasked,
+        centre_url=centre_url,
     )
     path = _target(out_path, summary, fmt)
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from batch_dialer.reports.html_agents import agent_context
 from batch_dialer.reports.labels import key_label
 from batch_dialer.reports.summary_model import ReportSummary
 from batch_dialer.reports.svg_charts import bar_rows, columns
@@ -75,6 +76,7 @@ def render_html(summary: ReportSummary) -> str:
             ("按导入批次", summary.by_batch),
             ("按日（拨打日期）", summary.by_day_satisfaction),
         ],
+        **agent_context(summary),
     }
     return env.get_template("report.html.j2").render(**context)
 

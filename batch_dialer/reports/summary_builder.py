@@ -12,6 +12,7 @@ from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.clock import Clock, system_clock
 from batch_dialer.campaigns.kinds.registry import reports_delivery
 from batch_dialer.reports.agent_breakdown import agent_rows
+from batch_dialer.reports.agent_report import agent_report_for
 from batch_dialer.reports.attempt_queries import attempt_totals
 from batch_dialer.reports.campaign_lookup import find_campaign
 from batch_dialer.reports.crosscheck import cross_check
@@ -49,6 +50,7 @@ def build_summary(
     clock: Clock = system_clock,
     centre: CallCenter | None = None,
     unmasked: bool = False,
+    centre_url: str | None = None,
 ) -> ReportSummary:
     """Everything the report shows. ``centre`` adds the call-log cross-check (skipped with a note when
     unreachable); ``clock`` decides what is "due now" among pending tasks."""
@@ -56,6 +58,8 @@ def build_summary(
     with engine.connect().execution_options(**options) as conn:
         summary = _summarise(conn, campaign, satisfaction_var, clock.now(), engine.dialect.name)
         summary.by_agent = agent_rows(conn, summary.campaign.id)
+        summary.centre_url = centre_url
+        summary.agents = agent_report_for(conn, summary.campaign.id, summary.campaign.kind, centre_url)
         if centre is not None:
             summary.crosscheck = cross_check(conn, summary.campaign, centre, satisfaction_var, unmasked)
     return summary

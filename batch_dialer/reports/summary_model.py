@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from batch_dialer.campaigns.kinds.registry import reports_delivery
+from batch_dialer.reports.agent_model import AgentReport
 from batch_dialer.reports.agent_row import AgentRow
 
 __all__ = [
@@ -155,6 +156,8 @@ class ReportSummary:
     crosscheck: CrossCheck | None = None
     file: str | None = None  # set once the report file is written
     by_agent: list[AgentRow] = field(default_factory=list)  # desk (preview) campaigns only
+    agents: AgentReport | None = None  # kinds with agents (reports.agent_report); not in as_json
+    centre_url: str | None = None  # the configured centre: recording links in the files
 
     @property
     def by_outcome(self) -> dict[str, int]:

@@ -15,10 +15,11 @@ from batch_dialer.reports.detail_rows import DETAIL_HEADERS, REJECTED_HEADERS, d
 from batch_dialer.reports.formula_cells import xlsx_row
 from batch_dialer.reports.summary_model import ReportSummary
 from batch_dialer.reports.task_queries import campaign_batch_ids
+from batch_dialer.reports.xlsx_agents import detail_cells, detail_layout, write_agent_sheet
 from batch_dialer.reports.xlsx_sheets import Sheet, set_widths
 from batch_dialer.reports.xlsx_summary import (
-    write_agent_sheet,
     write_crosscheck_sheet,
+    write_desk_agent_sheet,
     write_satisfaction_sheet,
     write_summary_sheet,
 )
@@ -34,9 +35,10 @@ def write_xlsx(conn: Connection, summary: ReportSummary, path: Path, unmasked: b
     write_summary_sheet(wb, summary)
     if summary.satisfaction is not None:
         write_satisfaction_sheet(wb, summary)
-    write_agent_sheet(wb, summary)
+    write_desk_agent_sheet(wb, summary)
     if summary.crosscheck is not None:
         write_crosscheck_sheet(wb, summary.crosscheck)
+    write_agent_sheet(wb, summary)
     _detail_sheet(wb, conn, summary, unmasked)
     _rejected_sheet(wb, conn, summary, unmasked)
     wb.save(path)
@@ -57,14 +59,15 @@ def _header(wb: Workbook, title: str, headers: tuple[str, ...], widths: tuple[fl
 
 
 def _detail_sheet(wb: Workbook, conn: Connection, summary: ReportSummary, unmasked: bool) -> None:
-    ws = _header(wb, "联系人明细", DETAIL_HEADERS, DETAIL_WIDTHS)
+    headers, widths = detail_layout(summary, DETAIL_HEADERS, DETAIL_WIDTHS)
+    ws = _header(wb, "联系人明细", headers, widths)
     rows = 1
     # Plain values: openpyxl gives datetimes a date format by itself, and a styled cell per value
     # would double the time of the biggest sheet. Only formula-like text becomes a (text) cell object.
-    for detail in detail_rows(conn, summary.campaign, summary.satisfaction_var, unmasked):
-        ws.append(xlsx_row(ws, detail.values()))
+    for detail in detail_rows(conn, summary.campaign, summary.satisfaction_var, unmasked, summary.centre_url):
+        ws.append(detail_cells(ws, detail))
         rows += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(DETAIL_HEADERS))}{rows}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{rows}"
 
 
 def _rejected_sheet(wb: Workbook, conn: Connection, summary: ReportSummary, unmasked: bool) -> None:

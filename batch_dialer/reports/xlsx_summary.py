@@ -14,8 +14,8 @@ from batch_dialer.reports.xlsx_sheets import PERCENT, Sheet, TableSpan, TableWri
 
 __all__ = [
     "KIND_LABELS",
-    "write_agent_sheet",
     "write_crosscheck_sheet",
+    "write_desk_agent_sheet",
     "write_satisfaction_sheet",
     "write_summary_sheet",
 ]
@@ -266,7 +266,7 @@ def write_crosscheck_sheet(wb: Workbook, check: CrossCheck) -> Sheet:
     return ws
 
 
-def write_agent_sheet(wb: Workbook, summary: ReportSummary) -> Sheet | None:
+def write_desk_agent_sheet(wb: Workbook, summary: ReportSummary) -> Sheet | None:
     """按坐席: the desk campaign's per-agent calls, answered, talk time and CSAT (none for robot kinds)."""
     if not summary.by_agent:
         return None

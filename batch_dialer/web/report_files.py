@@ -31,7 +31,15 @@ async def report_download(state: WebState, campaign_id: int, fmt: str, actor: st
     directory = Path(tempfile.mkdtemp(prefix="dialer-report-"))
     try:
         summary = await run_in_threadpool(
-            export_report, state.engine, campaign_id, fmt, directory, False, state.centre, clock=state.clock
+            export_report,
+            state.engine,
+            campaign_id,
+            fmt,
+            directory,
+            False,
+            state.centre,
+            clock=state.clock,
+            centre_url=state.settings.callcenter_url,  # recording links of kinds with agents
         )
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
