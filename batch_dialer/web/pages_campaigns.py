@@ -1,5 +1,5 @@
-"""Campaign pages: list, the creation form (TTS preview and forecast), detail with actions and the
-live view that refreshes by itself."""
+"""Campaign pages: list, the creation form (TTS preview and forecast), editing and copying, detail
+with actions (cancelling asks first) and the live view that refreshes by itself."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from batch_dialer.campaigns.campaign_editing import EDITABLE_STATES, copy_campaign, update_campaign
 from batch_dialer.campaigns.lifecycle import LifecycleError, cancel, pause, resume, start
 from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.campaigns.progress import campaign_progress
 from batch_dialer.web.app_state import web_state
 from batch_dialer.web.auth import PageManager, PageUser
+from batch_dialer.web.campaign_form_values import form_from_campaign
 from batch_dialer.web.campaign_service import (
     CampaignOptionsError,
     build_options,
@@ -69,10 +71,16 @@ def campaigns_page(request: Request, user: PageUser) -> Response:
 
 
 def _form_page(
-    request: Request, user: Any, form: dict[str, Any], error: str | None, status: int = 200
+    request: Request,
+    user: Any,
+    form: dict[str, Any],
+    error: str | None,
+    status: int = 200,
+    editing: int | None = None,
 ) -> Response:
     state = web_state(request)
     context = {
+        "editing": editing,
         "user": user,
         "form": form,
         "error": error,
@@ -108,8 +116,7 @@ async def create(request: Request, user: PageManager) -> Response:
     form = await request.form()
     check_csrf(request, user, form)
     state = web_state(request)
-    shown: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "batch"}
-    shown["batch"] = [str(b) for b in form.getlist("batch")]
+    shown = _shown_form(form)
     try:
         values = options_from_form(form, shown["batch"])
         options = await run_in_threadpool(build_options, state.engine, values)
@@ -120,8 +127,71 @@ async def create(request: Request, user: PageManager) -> Response:
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
 
+def _shown_form(form: Any) -> dict[str, Any]:
+    shown: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "batch"}
+    shown["batch"] = [str(b) for b in form.getlist("batch")]
+    return shown
+
+
+def _campaign_row(request: Request, campaign_id: int) -> Any:
+    with web_state(request).engine.connect() as conn:
+        camp = conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).first()
+    if camp is None:
+        raise HTTPException(404, "没有这个活动 / no such campaign")
+    return camp
+
+
+@router.get("/campaigns/{campaign_id}/edit")
+def edit_campaign_page(request: Request, campaign_id: int, user: PageManager) -> Response:
+    camp = _campaign_row(request, campaign_id)
+    if camp.status not in EDITABLE_STATES:
+        return campaign_page(
+            request, campaign_id, user, "进行中或已结束的活动不能修改，请先暂停（或复制活动）"
+        )
+    return _form_page(request, user, form_from_campaign(camp), None, editing=campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/edit")
+async def edit_campaign(request: Request, campaign_id: int, user: PageManager) -> Response:
+    form = await request.form()
+    check_csrf(request, user, form)
+    state = web_state(request)
+    shown = _shown_form(form)
+    try:
+        values = options_from_form(form, shown["batch"])
+        options = await run_in_threadpool(build_options, state.engine, values)
+        await run_in_threadpool(
+            update_campaign,
+            state.engine,
+            campaign_id,
+            options,
+            state.settings.callcenter_url,
+            state.clock.now(),
+        )
+    except CampaignOptionsError as exc:
+        return await run_in_threadpool(_form_page, request, user, shown, str(exc), 422, campaign_id)
+    return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/copy")
+async def copy(request: Request, campaign_id: int, user: PageManager) -> Response:
+    """复制活动: a new draft with the same settings, opened in the edit form to set name and timing."""
+    check_csrf(request, user, await request.form())
+    try:
+        new_id = await run_in_threadpool(copy_campaign, web_state(request).engine, campaign_id)
+    except CampaignOptionsError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return RedirectResponse(f"/campaigns/{new_id}/edit", status_code=303)
+
+
 @router.get("/campaigns/{campaign_id}")
-def campaign_page(request: Request, campaign_id: int, user: PageUser, error: str | None = None) -> Response:
+def campaign_page(
+    request: Request,
+    campaign_id: int,
+    user: PageUser,
+    error: str | None = None,
+    confirm_cancel: bool = False,
+) -> Response:
     state = web_state(request)
     with state.engine.connect() as conn:
         camp = conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).first()
@@ -129,15 +199,26 @@ def campaign_page(request: Request, campaign_id: int, user: PageUser, error: str
         raise HTTPException(404, "没有这个活动 / no such campaign")
     progress = campaign_progress(state.engine, campaign_id)
     forecast = campaign_forecast(state.engine, campaign_id, state.clock.now())
-    context = {"user": user, "c": camp, "progress": progress, "forecast": forecast, "error": error}
+    context = {
+        "user": user,
+        "c": camp,
+        "progress": progress,
+        "forecast": forecast,
+        "error": error,
+        "confirm_cancel": confirm_cancel,
+        "editable": camp.status in EDITABLE_STATES,
+    }
     return state.templates.TemplateResponse(request, "campaign.html", context)
 
 
 @router.post("/campaigns/{campaign_id}/{action}")
 async def campaign_action(request: Request, campaign_id: int, action: str, user: PageManager) -> Response:
-    check_csrf(request, user, await request.form())
+    form = await request.form()
+    check_csrf(request, user, form)
     if action not in ACTIONS:
         raise HTTPException(404, "unknown action")
+    if action == "cancel" and form.get("confirm") != "yes":  # cancelling cannot be undone: ask first
+        return await run_in_threadpool(campaign_page, request, campaign_id, user, None, True)
     try:
         await run_in_threadpool(run_action, request, campaign_id, action)
     except (LifecycleError, ValueError) as exc:
