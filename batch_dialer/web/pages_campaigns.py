@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from batch_dialer.campaigns.audience_size import audience_size
 from batch_dialer.campaigns.campaign_editing import EDITABLE_STATES, copy_campaign, update_campaign
 from batch_dialer.campaigns.lifecycle import LifecycleError, cancel, pause, resume, start
 from batch_dialer.campaigns.models import Campaign, table_of
@@ -29,11 +30,13 @@ from batch_dialer.web.campaign_service import (
 from batch_dialer.web.csrf import check_csrf
 from batch_dialer.web.import_views import recent_batches
 
-__all__ = ["ACTIONS", "router", "run_action"]
+__all__ = ["ACTIONS", "NOTICES", "router", "run_action"]
 
 router = APIRouter(include_in_schema=False)
 _campaign = table_of(Campaign)
 ACTIONS = ("start", "pause", "resume", "cancel")
+#: fixed texts a redirect may ask the campaign page to show (never text from the URL itself)
+NOTICES = {"no_contacts": "注意：没有符合拨打对象的联系人（或都在免打扰名单上），开始后不会拨打任何号码。"}
 DEFAULT_TTS = (
     "ttsabc=尊敬的{name}，您好！感谢您选购{product}。请对我们的服务打分："
     "非常满意请按1，满意请按2，一般请按3，不满意请按4，非常不满意请按5。"
@@ -124,7 +127,9 @@ async def create(request: Request, user: PageManager) -> Response:
         campaign_id = await run_in_threadpool(create_campaign, state.engine, options, centre_url)
     except CampaignOptionsError as exc:
         return await run_in_threadpool(_form_page, request, user, shown, str(exc), 422)
-    return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
+    matching = await run_in_threadpool(audience_size, state.engine, options)
+    notice = "" if matching else "?notice=no_contacts"
+    return RedirectResponse(f"/campaigns/{campaign_id}{notice}", status_code=303)
 
 
 def _shown_form(form: Any) -> dict[str, Any]:
@@ -191,6 +196,7 @@ def campaign_page(
     user: PageUser,
     error: str | None = None,
     confirm_cancel: bool = False,
+    notice: str | None = None,
 ) -> Response:
     state = web_state(request)
     with state.engine.connect() as conn:
@@ -206,6 +212,7 @@ def campaign_page(
         "forecast": forecast,
         "error": error,
         "confirm_cancel": confirm_cancel,
+        "notice": NOTICES.get(notice or ""),
         "editable": camp.status in EDITABLE_STATES,
     }
     return state.templates.TemplateResponse(request, "campaign.html", context)

@@ -185,3 +185,47 @@ def test_contacts_search_history_and_tags(
     viewer, _ = sign_in(url, VIEWER)
     assert phones[2] not in viewer.get(f"/contacts/{contact_id}").text
     assert viewer.post(f"/contacts/{contact_id}/tags", data={"tag": "x"}).status_code == 403
+
+
+def test_preview_picks_the_contact_and_counts_missing_placeholders(
+    serve: Callable[..., str], web_engine: Engine, clock: ManualClock
+) -> None:
+    seed_contacts(web_engine, 4)
+    client, csrf = sign_in(serve(clock=clock))
+    form = {
+        "name": "x",
+        "kind": "tts",
+        "all_contacts": "1",
+        "toneid": "20",
+        "tts": "ttsabc=尊敬的{name}，{company}的客户",
+    }
+    preview = client.post("/api/campaigns/preview", data=form, headers={"X-CSRF-Token": csrf}).json()
+    assert preview["placeholders"]["contact"]["name"] == "客户0"
+    picked = client.post(
+        "/api/campaigns/preview", data={**form, "preview_contact": "客户2"}, headers={"X-CSRF-Token": csrf}
+    ).json()
+    assert picked["tts"]["ttsabc"] == "尊敬的客户2，的客户"
+    assert picked["placeholders"]["contact"] == {"name": "客户2", "phone": "139****0002"}
+    assert picked["placeholders"]["empty"] == ["company"]
+    assert picked["placeholders"]["missing"] == {"name": 0, "company": 4}
+
+
+def test_creating_a_campaign_nobody_matches_warns(
+    serve: Callable[..., str], web_engine: Engine, clock: ManualClock
+) -> None:
+    seed_contacts(web_engine, 2)
+    client, csrf = sign_in(serve(clock=clock))
+    form = {
+        "csrf_token": csrf,
+        "name": "x",
+        "kind": "tts",
+        "tag": "nobody",
+        "toneid": "20",
+        "tts": "ttsabc=您好",
+    }
+    created = client.post("/campaigns/new", data=form)
+    assert created.status_code == 303 and created.headers["location"].endswith("?notice=no_contacts")
+    assert 'id="campaign-notice"' in client.get(created.headers["location"]).text
+    fine = client.post("/campaigns/new", data={**form, "name": "y", "tag": "", "all_contacts": "1"})
+    assert "notice" not in fine.headers["location"]
+    assert 'id="campaign-notice"' not in client.get(fine.headers["location"]).text
