@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from batch_dialer.campaigns.retry_schedule import RetrySchedule, format_duration
+from batch_dialer.web.form_widgets import WINDOW_ROWS, widget_values
 
 __all__ = ["form_from_campaign"]
 
@@ -51,6 +52,11 @@ def form_from_campaign(row: Any) -> dict[str, Any]:
         "toneid": "" if row.toneid is None else str(row.toneid),
         "tts": _pairs(row.tts),
     }
+    form.update(widget_values(row.windows, row.days, row.retry))
+    if len(row.windows or []) <= WINDOW_ROWS:
+        form["window"] = ""  # the pickers show them
+    form["days"] = ""
+    form["retry"] = ""  # the retry table shows every class
     for name, value in (row.captcha or {}).items():  # a kind's own settings are named as its options
         form.setdefault(name, "" if value is None else str(value))
     return form

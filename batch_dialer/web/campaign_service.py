@@ -32,6 +32,7 @@ from batch_dialer.campaigns.models import CallTask, Campaign, Contact, DoNotCall
 from batch_dialer.campaigns.option_values import option_name
 from batch_dialer.campaigns.retry_schedule import RetrySchedule
 from batch_dialer.campaigns.tts_templates import template_placeholders
+from batch_dialer.web.form_widgets import compose_widgets
 
 __all__ = [
     "CampaignOptionsError",
@@ -40,6 +41,7 @@ __all__ = [
     "campaign_forecast",
     "create_campaign",
     "extra_fields",
+    "field_of_error",
     "kind_form_fields",
     "options_forecast",
     "options_from_form",
@@ -74,6 +76,51 @@ def _form_value(name: str, info: FieldInfo, raw: str, form: Mapping[str, Any]) -
     return raw.replace("T", " ") if name in ("start", "end") else raw
 
 
+#: the form's own words for an option, so an error is shown next to its field under the label the
+#: manager sees ("拨打时段：--window '9-21': …")
+FIELD_LABELS = {
+    "name": "名称",
+    "kind": "类型",
+    "audience": "拨打对象",
+    "batch": "拨打对象",
+    "tag": "拨打对象",
+    "product": "拨打对象",
+    "all_contacts": "拨打对象",
+    "start": "开始时间",
+    "cron": "定时运行",
+    "end": "结束时间",
+    "window": "拨打时段",
+    "days": "星期",
+    "tz": "时区",
+    "max_attempts": "每人最多拨打次数",
+    "retry": "重拨间隔",
+    "cap": "同一号码上限",
+    "channels": "可用线路数",
+    "max_queue": "坐席排队上限",
+    "rate": "速率上限",
+    "priority": "优先级",
+    "ivr_max": "按键后最长等待",
+    "report_cron": "定时导出报告",
+    "report_dir": "报告目录",
+    "key_label": "按键含义",
+}
+
+
+def field_of_error(error: str | None) -> dict[str, str] | None:
+    """Which form field a one-line option error is about (it starts with ``--option`` or
+    ``audience:``), with the field's label; None when it names none."""
+    if not error:
+        return None
+    head = error.split(" ", 1)[0].rstrip(":")
+    if head == "audience":
+        return {"field": "audience", "label": FIELD_LABELS["audience"]}
+    for name in (*option_fields(), *kind_option_fields()):
+        if option_name(name) == head:
+            field = "audience" if name in ("batch", "tag", "product", "all_contacts") else name
+            return {"field": field, "label": FIELD_LABELS.get(name, name)}
+    return None
+
+
 def kind_form_fields() -> list[dict[str, Any]]:
     """The kinds' own form fields, derived from their options models: name, label, the kinds that
     show it, and the widget (select for a choice, textarea for lists and pairs, else an input)."""
@@ -99,6 +146,7 @@ def kind_form_fields() -> list[dict[str, Any]]:
 def options_from_form(form: Mapping[str, Any], batches: list[str]) -> dict[str, Any]:
     """Form fields (strings, named as the options) -> CampaignOptions.build keyword values. Empty
     fields are left out, so the option's default applies; fields of another kind are ignored."""
+    form = compose_widgets(form)
     kind = str(form.get("kind") or "").strip()
     kind_fields = set(KINDS[kind].options.model_fields) if kind in KINDS else set()
     common = set(CampaignOptions.model_fields)

@@ -24,10 +24,12 @@ from batch_dialer.web.campaign_service import (
     build_options,
     campaign_forecast,
     create_campaign,
+    field_of_error,
     kind_form_fields,
     options_from_form,
 )
 from batch_dialer.web.csrf import check_csrf
+from batch_dialer.web.form_widgets import RETRY_LABELS, SCHEDULE_DAYS, WEEKDAYS, WINDOW_ROWS, widget_values
 from batch_dialer.web.import_views import recent_batches
 
 __all__ = ["ACTIONS", "NOTICES", "router", "run_action"]
@@ -90,6 +92,11 @@ def _form_page(
         "batches": recent_batches(state.engine),
         "chosen_batches": [str(b) for b in form.get("batch", [])],
         "kind_fields": kind_form_fields(),
+        "weekdays": WEEKDAYS,
+        "retry_labels": RETRY_LABELS,
+        "schedule_days": SCHEDULE_DAYS,
+        "window_rows": range(1, WINDOW_ROWS + 1),
+        "field_error": field_of_error(error),
     }
     return state.templates.TemplateResponse(request, "campaign_new.html", context, status_code=status)
 
@@ -100,16 +107,14 @@ def new_campaign_page(request: Request, user: PageManager, batch: int | None = N
         "kind": "tts",
         "toneid": "20",
         "tts": DEFAULT_TTS,
-        "window": "09:00-21:00",
-        "days": "mon-sun",
         "tz": "Asia/Shanghai",
         "max_attempts": "3",
-        "retry": "busy=10m,30m,60m\nunreachable=2h\nfailed=15m",
         "channels": "10",
         "max_queue": "0",
         "priority": "1",
         "ivr_max": "180",
     }
+    defaults.update(widget_values(["09:00-21:00"], None, None))
     defaults["batch"] = [str(batch)] if batch is not None else []
     return _form_page(request, user, defaults, None)
 
@@ -133,8 +138,9 @@ async def create(request: Request, user: PageManager) -> Response:
 
 
 def _shown_form(form: Any) -> dict[str, Any]:
-    shown: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "batch"}
+    shown: dict[str, Any] = {k: str(v) for k, v in form.items() if k not in ("batch", "day")}
     shown["batch"] = [str(b) for b in form.getlist("batch")]
+    shown["day"] = [str(d) for d in form.getlist("day")]
     return shown
 
 

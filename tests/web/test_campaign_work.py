@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -24,13 +26,17 @@ def _row(engine: Engine, campaign_id: int) -> object:
         return conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).one()
 
 
-def _edit_form(client: object, campaign_id: int) -> dict[str, str]:
+def _edit_form(client: object, campaign_id: int) -> dict[str, Any]:
     """The edit page's prefilled values, as the browser would send them back."""
-    import re
-
     page = client.get(f"/campaigns/{campaign_id}/edit").text  # type: ignore[attr-defined]
     assert f'action="/campaigns/{campaign_id}/edit"' in page
-    values = dict(re.findall(r'<input name="(\w+)"[^>]*value="([^"]*)"', page))
+    values: dict[str, Any] = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        name, value = re.search(r'name="(\w+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if not name or "checkbox" in tag:
+            continue
+        values[name[1]] = value[1] if value else ""
+    values["day"] = re.findall(r'name="day" value="(\w+)" checked', page)
     values.update(re.findall(r'<textarea name="(\w+)"[^>]*>([^<]*)</textarea>', page))
     return values
 
@@ -42,7 +48,10 @@ def test_edit_a_draft_keeps_what_was_not_changed(
     cid = make_campaign(web_engine, "回访", retry=["busy=10m,30m"], window=["09:00-12:00", "14:00-21:00"])
     client, csrf = sign_in(serve(clock=clock))
     form = _edit_form(client, cid)
-    assert form["window"] == "09:00-12:00, 14:00-21:00" and "busy=10m,30m" in form["retry"]
+    assert (form["window_from_1"], form["window_to_1"]) == ("09:00", "12:00")
+    assert (form["window_from_2"], form["window_to_2"]) == ("14:00", "21:00")
+    assert form["retry_busy"] == "10分钟, 30分钟" and form["retry_unreachable"] == "2小时"
+    assert form["day"] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     form.update(csrf_token=csrf, kind="tts", all_contacts="1", channels="7", name="回访-改")
     saved = client.post(f"/campaigns/{cid}/edit", data=form)
     assert saved.status_code == 303, saved.text
@@ -53,7 +62,8 @@ def test_edit_a_draft_keeps_what_was_not_changed(
     assert row.tts == {"ttsabc": "尊敬的{name}，请为本次服务打分"}  # type: ignore[attr-defined]
 
     bad = client.post(f"/campaigns/{cid}/edit", data={**form, "window": "9-21"})
-    assert bad.status_code == 422 and "--window" in bad.text and 'value="9-21"' in bad.text
+    assert bad.status_code == 422 and 'value="9-21"' in bad.text
+    assert re.search(r'id="error-window">拨打时段：--window', bad.text)  # next to its field
     assert _row(web_engine, cid).windows == ["09:00-12:00", "14:00-21:00"]  # type: ignore[attr-defined]
 
 
@@ -229,3 +239,37 @@ def test_creating_a_campaign_nobody_matches_warns(
     fine = client.post("/campaigns/new", data={**form, "name": "y", "tag": "", "all_contacts": "1"})
     assert "notice" not in fine.headers["location"]
     assert 'id="campaign-notice"' not in client.get(fine.headers["location"]).text
+
+
+def test_the_form_widgets_make_the_options(
+    serve: Callable[..., str], web_engine: Engine, clock: ManualClock
+) -> None:
+    seed_contacts(web_engine, 2)
+    client, csrf = sign_in(serve(clock=clock))
+    form = {
+        "csrf_token": csrf,
+        "name": "工作日晚上",
+        "kind": "tts",
+        "all_contacts": "1",
+        "toneid": "20",
+        "tts": "ttsabc=您好",
+        "window_from_1": "09:00",
+        "window_to_1": "12:00",
+        "window_from_2": "19:00",
+        "window_to_2": "00:00",
+        "day": ["mon", "tue", "wed", "thu", "fri"],
+        "retry_busy": "5分钟、1小时",
+        "retry_failed": "15分钟",
+        "schedule_days": "mon-fri",
+        "schedule_time": "19:00",
+    }
+    created = client.post("/campaigns/new", data=form)
+    assert created.status_code == 303, created.text
+    row = _row(web_engine, int(created.headers["location"].split("/")[2]))
+    assert row.windows == ["09:00-12:00", "19:00-24:00"] and row.days == "mon-fri"  # type: ignore[attr-defined]
+    assert row.retry["busy"] == [300, 3600] and row.retry["failed"] == [900]  # type: ignore[attr-defined]
+    assert row.cron == "0 19 * * mon-fri" and row.status == "scheduled"  # type: ignore[attr-defined]
+    typed = client.post("/campaigns/new", data={**form, "name": "b", "retry": "busy=1m"})
+    assert _row(web_engine, int(typed.headers["location"].split("/")[2])).retry["busy"] == [60]  # type: ignore[attr-defined]
+    wrong = client.post("/campaigns/new", data={**form, "name": "c", "retry_busy": "五分钟"})
+    assert wrong.status_code == 422 and 'id="error-retry">重拨间隔：' in wrong.text
