@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, select
 
+from batch_dialer.campaigns.audience_size import audience_size
 from batch_dialer.campaigns.campaign_options import CampaignOptionsError, option_fields
 from batch_dialer.campaigns.clock import utcnow
 from batch_dialer.campaigns.creation import build_options, create_campaign
@@ -94,6 +95,15 @@ def create(name: str, *, as_json: bool = False, **values: Any) -> None:
         campaign_id = create_campaign(engine, options, settings.callcenter_url)
     except CampaignOptionsError as exc:
         raise UserError(f"campaign {name!r}: {exc}") from None
+    matching = audience_size(engine, options)
+    if matching:
+        typer.echo(f"campaign {name!r}: {matching} contact(s) match (do-not-call numbers left out)", err=True)
+    else:
+        typer.echo(
+            f"warning: campaign {name!r}: no contact matches its audience (or all are on the do-not-call "
+            "list): starting it would call nobody",
+            err=True,
+        )
     _print(campaign_progress(engine, campaign_id), as_json)
 
 

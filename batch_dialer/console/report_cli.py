@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,7 +21,12 @@ def report(
     name: Annotated[str, typer.Argument(help="campaign name (or id)")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="xlsx, csv or html")] = "xlsx",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="file, or directory for a dated name (default: .)")
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="file, or directory for a dated name (default: .); DIR/ with a trailing / is created",
+        ),
     ] = None,
     unmasked: Annotated[bool, typer.Option("--unmasked", help="show full phone numbers")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
@@ -42,6 +48,7 @@ def report(
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    target = _output_path(output)
     settings = load_settings()
     engine = open_database(settings.database_url)
     centre = None
@@ -61,7 +68,7 @@ def report(
             engine,
             name,
             fmt,
-            output,
+            target,
             unmasked=unmasked,
             centre=centre,
             satisfaction_var=satisfaction_var,
@@ -94,6 +101,20 @@ def _agent_section(summary: ReportSummary) -> dict[str, Any]:
     if source is None or summary.agents is None:
         return {}
     return {source.section: summary.agents.as_json()}
+
+
+def _output_path(output: str | None) -> Path | None:
+    """``-o reports/`` (a trailing separator says "a folder") creates the folder when missing, so the
+    report gets its dated name inside; without the separator a missing folder is still an error."""
+    if output is None:
+        return None
+    path = Path(output)
+    if output.endswith(("/", os.sep)) and not path.is_dir():
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"--output {output}: cannot create the folder ({exc.strerror})") from None
+    return path
 
 
 def register(app: typer.Typer) -> None:

@@ -26,16 +26,19 @@ MAP_TARGETS = (*FIELDS, "extra", "ignore")
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": (
         "姓名", "客户姓名", "客户名称", "客户名", "联系人", "联系人姓名", "名字", "客户", "称呼", "name",
+        "客户名字", "联系人名称", "用户姓名", "真实姓名",
         "fullname", "contact", "contactname", "customer", "customername",
     ),
     "phone": (
         "手机", "手机号", "手机号码", "移动电话", "手机/电话", "电话", "联系电话", "电话号码", "联系方式",
-        "号码", "客户电话", "客户手机", "座机", "固话", "mobile", "mobilephone", "cell", "cellphone",
-        "phone", "phonenumber", "tel", "telephone", "telnum", "number",
+        "号码", "客户电话", "客户手机", "座机", "固话", "客户号码", "联系号码", "用户号码", "用户电话",
+        "用户手机", "被叫号码", "外呼号码", "电话号", "手机号码1", "电话1", "mobile", "mobilephone", "cell",
+        "cellphone", "phone", "phonenumber", "tel", "telephone", "telnum", "number",
     ),
     "company": (
-        "公司", "公司名称", "单位", "单位名称", "企业", "企业名称", "工作单位", "所在单位", "company",
-        "companyname", "organization", "organisation", "org", "employer",
+        "公司", "公司名称", "单位", "单位名称", "企业", "企业名称", "工作单位", "所在单位", "所属公司",
+        "客户公司", "客户单位", "公司名", "company", "companyname", "organization", "organisation", "org",
+        "employer",
     ),
     "product": ("意向产品", "产品", "产品名称", "意向", "商品", "product", "productname", "interest"),
     "comment": (

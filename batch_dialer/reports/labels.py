@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Final
 
 __all__ = [
+    "CAMPAIGN_STATUS_LABELS",
     "DEFAULT_KEY_LABELS",
     "OUTCOME_LABELS",
     "OUTCOME_ORDER",
@@ -28,6 +29,15 @@ OUTCOME_LABELS: Final[dict[str, str]] = {
     "dnc": "免打扰",
     "not_dialled": "未拨打",
     "in_progress": "进行中",
+}
+#: A campaign's status as reports show it.
+CAMPAIGN_STATUS_LABELS: Final[dict[str, str]] = {
+    "draft": "草稿",
+    "scheduled": "已计划",
+    "running": "进行中",
+    "paused": "已暂停",
+    "completed": "已完成",
+    "cancelled": "已取消",
 }
 OUTCOME_ORDER: Final[tuple[str, ...]] = tuple(OUTCOME_LABELS)
 

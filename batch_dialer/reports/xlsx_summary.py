@@ -7,13 +7,15 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList
+from openpyxl.worksheet.pagebreak import Break
 
-from batch_dialer.reports.labels import key_label
+from batch_dialer.reports.labels import CAMPAIGN_STATUS_LABELS, key_label
 from batch_dialer.reports.summary_model import BreakdownRow, CrossCheck, ReportSummary, SatisfactionStats
 from batch_dialer.reports.xlsx_sheets import PERCENT, Sheet, TableSpan, TableWriter, set_widths
 
 __all__ = [
     "KIND_LABELS",
+    "print_on_a4",
     "write_crosscheck_sheet",
     "write_desk_agent_sheet",
     "write_satisfaction_sheet",
@@ -27,6 +29,20 @@ KIND_LABELS = {
     "preview": "坐席预览外呼",
 }
 _CHART_COLUMN = "G"
+#: the summary's charts start on these rows; a page break before each puts each on a page of its own
+_CHART_ROWS = (2, 20, 38)
+_A4 = 9  # the paperSize code of A4 in SpreadsheetML
+
+
+def print_on_a4(ws: Sheet, chart_rows: tuple[int, ...] = ()) -> None:
+    """A4 landscape, one page wide; a page break above every chart but the first."""
+    ws.page_setup.paperSize = _A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for row in chart_rows[1:]:
+        ws.row_breaks.append(Break(id=row - 1))
 
 
 def _fmt_time(moment: Any) -> str:
@@ -35,12 +51,20 @@ def _fmt_time(moment: Any) -> str:
 
 def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
     ws = wb.create_sheet("概览")
-    set_widths(ws, (22, 14, 12, 12, 12))
+    set_widths(ws, (22, 18, 12, 18, 12))  # 生成时间 "YYYY-MM-DD HH:MM" and the zone fit unclipped
+    print_on_a4(ws, _CHART_ROWS)
     out = TableWriter(ws)
     info = summary.campaign
     out.title(f"外呼活动报告：{info.name}", size_large=True)
     out.append(["活动类型", KIND_LABELS.get(info.kind, info.kind), "时区", info.tz])
-    out.append(["生成时间", _fmt_time(summary.generated_at), "状态", info.status])
+    out.append(
+        [
+            "生成时间",
+            _fmt_time(summary.generated_at),
+            "状态",
+            CAMPAIGN_STATUS_LABELS.get(info.status, info.status),
+        ]
+    )
     out.blank()
     last = "已送达" if summary.is_delivery else "已按键"
     funnel = [("联系人", summary.contacts), ("已拨打", summary.dialled), ("已接通", summary.answered)]
@@ -59,7 +83,7 @@ def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
         [(o.label, o.count, o.share, o.outcome) for o in summary.outcomes],
         {2: PERCENT},
     )
-    _outcome_chart(ws, outcomes, anchor=f"{_CHART_COLUMN}2")
+    _outcome_chart(ws, outcomes, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[0]}")
     out.table(
         "每个联系人的拨打次数",
         ("拨打次数", "联系人"),
@@ -79,7 +103,7 @@ def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
         [(f"{b.key}时", b.placed, b.answered, b.answer_rate or 0.0) for b in summary.by_hour],
         {3: PERCENT},
     )
-    _hour_chart(ws, hours, anchor=f"{_CHART_COLUMN}20")
+    _hour_chart(ws, hours, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[1]}")
     out.table(
         "按日",
         ("日期", "拨打", "接通", "接通率"),
@@ -104,7 +128,7 @@ def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
         )
     if summary.satisfaction is not None:
         dist = _satisfaction_table(out, summary.satisfaction)
-        _satisfaction_chart(ws, dist, anchor=f"{_CHART_COLUMN}38")
+        _satisfaction_chart(ws, dist, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[2]}")
     else:
         not_delivered = summary.dialled - summary.answered
         out.table(
@@ -160,8 +184,17 @@ def _outcome_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
         Reference(ws, min_col=2, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
     )
     chart.set_categories(Reference(ws, min_col=1, min_row=span.first_row, max_row=span.last_row))
+    # readable labels: the outcome's name and its share, outside the slice on a leader line, no
+    # series name or raw count crowding the small slices
     chart.dataLabels = DataLabelList()
     chart.dataLabels.showPercent = True
+    chart.dataLabels.showCatName = True
+    chart.dataLabels.showVal = False
+    chart.dataLabels.showSerName = False
+    chart.dataLabels.showLegendKey = False
+    chart.dataLabels.showLeaderLines = True
+    chart.dataLabels.separator = "："
+    chart.dataLabels.position = "bestFit"
     chart.height, chart.width = 8, 14
     ws.add_chart(chart, anchor)
 
@@ -188,6 +221,7 @@ def _satisfaction_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
         Reference(ws, min_col=3, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
     )
     chart.set_categories(Reference(ws, min_col=2, min_row=span.first_row, max_row=span.last_row))
+    chart.x_axis.scaling.orientation = "maxMin"  # a bar chart draws the first row at the bottom: best on top
     chart.height, chart.width = 8, 14
     ws.add_chart(chart, anchor)
 
@@ -195,6 +229,7 @@ def _satisfaction_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
 def write_satisfaction_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
     """Satisfaction by product, import batch and day: one row per group, one column per key."""
     ws = wb.create_sheet("满意度分析")
+    print_on_a4(ws)
     labels = summary.campaign.key_labels
     set_widths(ws, (24, 10, 10, 10, 10, 10, 10, 10, 10, *([10] * len(labels))))
     out = TableWriter(ws)

@@ -23,6 +23,7 @@ from batch_dialer.web.campaign_service import (
     create_campaign,
     options_forecast,
     options_from_form,
+    placeholder_check,
     tts_preview,
 )
 from batch_dialer.web.csrf import check_csrf
@@ -97,9 +98,11 @@ async def preview(request: Request, user: ApiManager) -> Any:
         options = await run_in_threadpool(build_options, state.engine, values)
     except CampaignOptionsError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
-    texts = await run_in_threadpool(tts_preview, state.engine, options)
+    pick = str(form.get("preview_contact") or "")[:100] or None
+    texts = await run_in_threadpool(tts_preview, state.engine, options, pick)
+    placeholders = await run_in_threadpool(placeholder_check, state.engine, options, pick)
     forecast = await run_in_threadpool(options_forecast, state.engine, options, state.clock.now())
-    return {"tts": texts, "forecast": forecast.as_json()}
+    return {"tts": texts, "placeholders": placeholders, "forecast": forecast.as_json()}
 
 
 @router.get("/{ref}", summary="Status: tasks by state, attempts by outcome, live figures")

@@ -31,10 +31,14 @@ from batch_dialer.web import (
     api_imports,
     api_reports,
     desk_routes,
+    pages_admin,
     pages_audit,
     pages_auth,
     pages_campaigns,
+    pages_contacts,
+    pages_detail,
     pages_imports,
+    pages_redial,
     pages_reports,
     pages_users,
 )
@@ -106,7 +110,11 @@ def create_app(
     for module in (
         pages_auth,
         pages_imports,
+        pages_redial,  # before pages_campaigns: its POST /campaigns/{id}/{action} would take /redial
+        pages_detail,
         pages_campaigns,
+        pages_admin,
+        pages_contacts,
         pages_reports,
         pages_users,
         pages_audit,

@@ -1,5 +1,5 @@
-"""Campaign pages: list, the creation form (TTS preview and forecast), detail with actions and the
-live view that refreshes by itself."""
+"""Campaign pages: list, the creation form (TTS preview and forecast), editing and copying, detail
+with actions (cancelling asks first) and the live view that refreshes by itself."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from batch_dialer.campaigns.audience_size import audience_size
+from batch_dialer.campaigns.campaign_editing import EDITABLE_STATES, copy_campaign, update_campaign
 from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS, campaign_figures
 from batch_dialer.campaigns.engine_heartbeat import engine_status
 from batch_dialer.campaigns.lifecycle import LifecycleError, cancel, pause, resume, start
@@ -19,22 +21,27 @@ from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.campaigns.progress import campaign_progress
 from batch_dialer.web.app_state import web_state
 from batch_dialer.web.auth import PageManager, PageUser
+from batch_dialer.web.campaign_form_values import form_from_campaign
 from batch_dialer.web.campaign_service import (
     CampaignOptionsError,
     build_options,
     campaign_forecast,
     create_campaign,
+    field_of_error,
     kind_form_fields,
     options_from_form,
 )
 from batch_dialer.web.csrf import check_csrf
+from batch_dialer.web.form_widgets import RETRY_LABELS, SCHEDULE_DAYS, WEEKDAYS, WINDOW_ROWS, widget_values
 from batch_dialer.web.import_views import recent_batches
 
-__all__ = ["ACTIONS", "router", "run_action"]
+__all__ = ["ACTIONS", "NOTICES", "router", "run_action"]
 
 router = APIRouter(include_in_schema=False)
 _campaign = table_of(Campaign)
 ACTIONS = ("start", "pause", "resume", "cancel")
+#: fixed texts a redirect may ask the campaign page to show (never text from the URL itself)
+NOTICES = {"no_contacts": "注意：没有符合拨打对象的联系人（或都在免打扰名单上），开始后不会拨打任何号码。"}
 DEFAULT_TTS = (
     "ttsabc=尊敬的{name}，您好！感谢您选购{product}。请对我们的服务打分："
     "非常满意请按1，满意请按2，一般请按3，不满意请按4，非常不满意请按5。"
@@ -73,16 +80,27 @@ def campaigns_page(request: Request, user: PageUser) -> Response:
 
 
 def _form_page(
-    request: Request, user: Any, form: dict[str, Any], error: str | None, status: int = 200
+    request: Request,
+    user: Any,
+    form: dict[str, Any],
+    error: str | None,
+    status: int = 200,
+    editing: int | None = None,
 ) -> Response:
     state = web_state(request)
     context = {
+        "editing": editing,
         "user": user,
         "form": form,
         "error": error,
         "batches": recent_batches(state.engine),
         "chosen_batches": [str(b) for b in form.get("batch", [])],
         "kind_fields": kind_form_fields(),
+        "weekdays": WEEKDAYS,
+        "retry_labels": RETRY_LABELS,
+        "schedule_days": SCHEDULE_DAYS,
+        "window_rows": range(1, WINDOW_ROWS + 1),
+        "field_error": field_of_error(error),
     }
     return state.templates.TemplateResponse(request, "campaign_new.html", context, status_code=status)
 
@@ -93,16 +111,14 @@ def new_campaign_page(request: Request, user: PageManager, batch: int | None = N
         "kind": "tts",
         "toneid": "20",
         "tts": DEFAULT_TTS,
-        "window": "09:00-21:00",
-        "days": "mon-sun",
         "tz": "Asia/Shanghai",
         "max_attempts": "3",
-        "retry": "busy=10m,30m,60m\nunreachable=2h\nfailed=15m",
         "channels": "10",
         "max_queue": "0",
         "priority": "1",
         "ivr_max": "180",
     }
+    defaults.update(widget_values(["09:00-21:00"], None, None))
     defaults["batch"] = [str(batch)] if batch is not None else []
     return _form_page(request, user, defaults, None)
 
@@ -112,8 +128,7 @@ async def create(request: Request, user: PageManager) -> Response:
     form = await request.form()
     check_csrf(request, user, form)
     state = web_state(request)
-    shown: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "batch"}
-    shown["batch"] = [str(b) for b in form.getlist("batch")]
+    shown = _shown_form(form)
     try:
         values = options_from_form(form, shown["batch"])
         options = await run_in_threadpool(build_options, state.engine, values)
@@ -123,11 +138,78 @@ async def create(request: Request, user: PageManager) -> Response:
         )
     except CampaignOptionsError as exc:
         return await run_in_threadpool(_form_page, request, user, shown, str(exc), 422)
+    matching = await run_in_threadpool(audience_size, state.engine, options)
+    notice = "" if matching else "?notice=no_contacts"
+    return RedirectResponse(f"/campaigns/{campaign_id}{notice}", status_code=303)
+
+
+def _shown_form(form: Any) -> dict[str, Any]:
+    shown: dict[str, Any] = {k: str(v) for k, v in form.items() if k not in ("batch", "day")}
+    shown["batch"] = [str(b) for b in form.getlist("batch")]
+    shown["day"] = [str(d) for d in form.getlist("day")]
+    return shown
+
+
+def _campaign_row(request: Request, campaign_id: int) -> Any:
+    with web_state(request).engine.connect() as conn:
+        camp = conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).first()
+    if camp is None:
+        raise HTTPException(404, "没有这个活动 / no such campaign")
+    return camp
+
+
+@router.get("/campaigns/{campaign_id}/edit")
+def edit_campaign_page(request: Request, campaign_id: int, user: PageManager) -> Response:
+    camp = _campaign_row(request, campaign_id)
+    if camp.status not in EDITABLE_STATES:
+        return campaign_page(
+            request, campaign_id, user, "进行中或已结束的活动不能修改，请先暂停（或复制活动）"
+        )
+    return _form_page(request, user, form_from_campaign(camp), None, editing=campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/edit")
+async def edit_campaign(request: Request, campaign_id: int, user: PageManager) -> Response:
+    form = await request.form()
+    check_csrf(request, user, form)
+    state = web_state(request)
+    shown = _shown_form(form)
+    try:
+        values = options_from_form(form, shown["batch"])
+        options = await run_in_threadpool(build_options, state.engine, values)
+        await run_in_threadpool(
+            update_campaign,
+            state.engine,
+            campaign_id,
+            options,
+            state.settings.callcenter_url,
+            state.clock.now(),
+        )
+    except CampaignOptionsError as exc:
+        return await run_in_threadpool(_form_page, request, user, shown, str(exc), 422, campaign_id)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
 
+@router.post("/campaigns/{campaign_id}/copy")
+async def copy(request: Request, campaign_id: int, user: PageManager) -> Response:
+    """复制活动: a new draft with the same settings, opened in the edit form to set name and timing."""
+    check_csrf(request, user, await request.form())
+    try:
+        new_id = await run_in_threadpool(copy_campaign, web_state(request).engine, campaign_id)
+    except CampaignOptionsError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return RedirectResponse(f"/campaigns/{new_id}/edit", status_code=303)
+
+
 @router.get("/campaigns/{campaign_id}")
-def campaign_page(request: Request, campaign_id: int, user: PageUser, error: str | None = None) -> Response:
+def campaign_page(
+    request: Request,
+    campaign_id: int,
+    user: PageUser,
+    error: str | None = None,
+    confirm_cancel: bool = False,
+    notice: str | None = None,
+) -> Response:
     state = web_state(request)
     with state.engine.connect() as conn:
         camp = conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).first()
@@ -147,15 +229,21 @@ def campaign_page(request: Request, campaign_id: int, user: PageUser, error: str
         "labels": FIGURE_LABELS,
         "dialler": dialler,
         "error": error,
+        "confirm_cancel": confirm_cancel,
+        "notice": NOTICES.get(notice or ""),
+        "editable": camp.status in EDITABLE_STATES,
     }
     return state.templates.TemplateResponse(request, "campaign.html", context)
 
 
 @router.post("/campaigns/{campaign_id}/{action}")
 async def campaign_action(request: Request, campaign_id: int, action: str, user: PageManager) -> Response:
-    check_csrf(request, user, await request.form())
+    form = await request.form()
+    check_csrf(request, user, form)
     if action not in ACTIONS:
         raise HTTPException(404, "unknown action")
+    if action == "cancel" and form.get("confirm") != "yes":  # cancelling cannot be undone: ask first
+        return await run_in_threadpool(campaign_page, request, campaign_id, user, None, True)
     try:
         await run_in_threadpool(run_action, request, campaign_id, action, user.name)
     except (LifecycleError, ValueError) as exc:

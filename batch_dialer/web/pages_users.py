@@ -1,5 +1,5 @@
-"""The managers' users page: disable / enable, remove, reset a password, change a role and end a
-user's sessions (what `dialer user …` does), each a small CSRF-checked form."""
+"""The managers' users page: add, disable / enable, remove, reset a password, change a role and end
+a user's sessions (what `dialer user …` does), each a small CSRF-checked form."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from batch_dialer.campaigns.access_models import ROLES
-from batch_dialer.web.access_store import AccessError, Identity, list_users
+from batch_dialer.web.access_store import AccessError, Identity, create_user, list_users
 from batch_dialer.web.app_state import web_state
 from batch_dialer.web.auth import PageManager
 from batch_dialer.web.csrf import check_csrf
@@ -33,6 +33,7 @@ _DONE = {
     "password": "密码已重置，原有登录已退出",
     "role": "角色已更改，原有登录已退出",
     "sessions": "所有登录已退出",
+    "added": "用户已添加",
 }
 
 
@@ -72,6 +73,20 @@ def _act(request: Request, user: Identity, name: str, action: str, form: FormDat
     except AccessError as exc:
         return users_page(request, user, error=f"{name}: {exc}", status=422)
     return RedirectResponse(f"/users?done={action}", status_code=303)
+
+
+@router.post("/users/new")
+async def user_add(request: Request, user: PageManager) -> Response:
+    form = await request.form()
+    check_csrf(request, user, form)
+    name, role = str(form.get("name") or ""), str(form.get("role") or "viewer")
+    try:
+        await run_in_threadpool(
+            create_user, web_state(request).engine, name, role, str(form.get("password") or "")
+        )
+    except AccessError as exc:
+        return await run_in_threadpool(users_page, request, user, None, f"{name}: {exc}", 422)
+    return RedirectResponse("/users?done=added", status_code=303)
 
 
 @router.post("/users/{name}/{action}")

@@ -120,3 +120,12 @@ def test_a_kind_the_centre_cannot_run_is_refused_with_exit_2(
         main()
     assert listed.value.code in (0, None)
     assert json.loads(capsys.readouterr().out) == []  # nothing half-written
+
+
+def test_create_says_how_many_contacts_match_and_warns_at_zero(dialer) -> None:  # type: ignore[no-untyped-def]
+    common = ("--kind", "tts", "--toneid", "20", "--tts", "ttsabc=您好")
+    everyone = dialer("campaign", "create", "全部", "--all", *common)
+    assert everyone.returncode == 0 and "7 contact(s) match" in everyone.stderr
+    nobody = dialer("campaign", "create", "无人", "--tag", "no-such-tag", *common)
+    assert nobody.returncode == 0, nobody.stderr
+    assert nobody.stderr.startswith("warning:") and "no contact matches" in nobody.stderr

@@ -158,21 +158,21 @@ def test_map_overrides_and_sheet_choice(tmp_path: Path, sqlite_engine: Engine) -
         [],
         sheets={
             "说明": [["本文件说明"], ["请勿修改"]],
-            "名单": [["客户", "客户号码"], ["甲", "13800138000"]],
+            "名单": [["客户", "TelNo"], ["甲", "13800138000"]],
         },
     )
     with pytest.raises(ImportRefused, match="no phone column"):
         import_file(path, sqlite_engine)
-    result = import_file(path, sqlite_engine, mapping={"客户号码": "phone"})
+    result = import_file(path, sqlite_engine, mapping={"TelNo": "phone"})
     assert (result.sheet, result.imported, result.mapping) == (
         "名单",
         1,
-        {"客户": "name", "客户号码": "phone"},
+        {"客户": "name", "TelNo": "phone"},
     )
     with pytest.raises(ImportRefused, match="no sheet '客户' \\(there are: 说明, 名单\\)"):
         import_file(path, sqlite_engine, sheet="客户")
     with pytest.raises(ImportRefused, match="--map column '号码' is not in the header"):
-        import_file(path, sqlite_engine, sheet="2", mapping={"客户号码": "phone", "号码": "qq"})
+        import_file(path, sqlite_engine, sheet="2", mapping={"TelNo": "phone", "号码": "qq"})
 
 
 def test_malformed_csv_line_is_rejected_with_its_values(tmp_path: Path, sqlite_engine: Engine) -> None:

@@ -78,3 +78,14 @@ def test_user_errors_are_one_line(env: dict[str, str], args: tuple[str, ...], me
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(message)
     assert "Traceback" not in result.stderr
+
+
+def test_output_folder_with_a_trailing_slash_is_created(env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "月报" / "十一月"
+    made = _dialer(env, "report", "survey", "-f", "csv", "-o", f"{folder}/", "--no-crosscheck")
+    assert made.returncode == 0, made.stderr
+    written = list(folder.glob("survey-*.csv"))
+    assert len(written) == 1 and made.stdout.strip() == f"wrote {written[0]}"
+    missing = _dialer(env, "report", "survey", "-f", "csv", "-o", str(tmp_path / "nope" / "r.csv"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr  # without the slash: an error
+    assert not (tmp_path / "nope").exists()

@@ -57,6 +57,16 @@
             var p = document.createElement("div"); p.className = "tts-text";
             p.textContent = k + "：" + res.data.tts[k]; tts.appendChild(p);
           });
+          var ph = res.data.placeholders || {}, who = document.getElementById("preview-who");
+          var gaps = document.getElementById("preview-gaps"), notes = [];
+          who.textContent = ph.contact ? "按联系人 " + (ph.contact.name || "（无姓名）") + " " + ph.contact.phone + " 预览" :
+            "拨打对象里没有联系人，用示例预览";
+          (ph.empty || []).forEach(function (n) { notes.push("{" + n + "} 对这位联系人是空的"); });
+          Object.keys(ph.missing || {}).forEach(function (n) {
+            if (ph.missing[n] > 0) { notes.push(ph.missing[n] + " 人没有 {" + n + "}，听到的这里是空白"); }
+          });
+          if (res.data.forecast.contacts === 0) { notes.unshift("没有符合条件的联系人：这个活动不会拨打任何号码"); }
+          gaps.textContent = notes.join("；"); gaps.hidden = notes.length === 0;
           var f = res.data.forecast;
           fc.textContent = f.contacts + " 人，预计拨打约 " + Math.round(f.expected_attempts) + " 次，需拨打时段内 " +
             duration(f.open_seconds) + "，预计完成于 " + new Date(f.ends_at).toLocaleString("zh-CN") +
