@@ -50,7 +50,10 @@ log = logging.getLogger(__name__)
 
 JobState = Literal["mapping", "previewing", "ready", "importing", "done", "failed"]
 PREVIEW_ROWS = 10
-PICK_PHONE = "没有识别出电话号码列，请在下面的表头对应中选出哪一列是「电话」，再重新预览 / no phone column recognised: pick it below"
+PICK_PHONE = (
+    "没有识别出电话号码列，请在下面的表头对应中选出哪一列是「电话」，再重新预览"
+    " / no phone column recognised: pick it below"
+)
 INTERRUPTED = "导入被服务重启中断，请先查看已导入的批次，再重新预览 / the import was cut off by a restart"
 
 
