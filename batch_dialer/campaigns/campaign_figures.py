@@ -78,6 +78,13 @@ FIGURE_LABELS: dict[str, str] = {
     "calls_per_minute": "每分钟呼叫（最近60秒）",
     "eta_seconds": "预计剩余",
     "next_open": "下次拨打",
+    # the report files' figures (summary JSON, HTML, XLSX) take their labels from here too
+    "contacts": "联系人",
+    "dialled": "已拨打（人）",
+    "answered": "已接通（人）",
+    "keyed": "已按键（人）",
+    "answer_rate": "接通率（已接通人数 ÷ 已拨打人数）",
+    "placement_answer_rate": "接通率（接通次数 ÷ 拨打次数）",
 }
 
 

@@ -25,8 +25,9 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def campaign_progress(engine: Engine, campaign_id: int) -> dict[str, Any]:
-    """The JSON that `campaign show --json` prints (campaign, status, tasks, by_state, attempts, …)."""
+def campaign_progress(engine: Engine, campaign_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """The JSON that `campaign show --json` prints (campaign, status, tasks, by_state, attempts, …);
+    with ``now``, also the campaign's figures with their labels, as the page shows them."""
     with engine.connect() as conn:
         camp = conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).one()
         by_state = dict.fromkeys(TASK_STATES, 0)
@@ -48,7 +49,7 @@ def campaign_progress(engine: Engine, campaign_id: int) -> dict[str, Any]:
                 _attempt.c.campaign_id == campaign_id, _attempt.c.state.in_(_PLACED_STATES)
             )
         )
-    return {
+    shown: dict[str, Any] = {
         "campaign": camp.name,
         "status": camp.status,
         "status_reason": camp.status_reason,
@@ -60,6 +61,9 @@ def campaign_progress(engine: Engine, campaign_id: int) -> dict[str, Any]:
         "started_at": _iso(camp.started_at),
         "finished_at": _iso(camp.finished_at),
     }
+    if now is not None:
+        shown["figures"] = campaign_figures(engine, campaign_id, now).as_json()
+    return shown
 
 
 def live_figures(engine: Engine, campaign_id: int, now: datetime) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from batch_dialer.campaigns.audience_size import audience_size
 from batch_dialer.campaigns.campaign_options import CampaignOptionsError, option_fields
-from batch_dialer.campaigns.clock import utcnow
+from batch_dialer.campaigns.clock import SystemClock, utcnow
 from batch_dialer.campaigns.creation import build_options, create_campaign
 from batch_dialer.campaigns.lifecycle import LifecycleError, cancel, find_campaign, pause, resume, start
 from batch_dialer.campaigns.models import Campaign, table_of
@@ -133,9 +133,9 @@ def list_campaigns(as_json: JsonFlag = False) -> None:
 
 @campaign_app.command("show")
 def show(name: Name, as_json: JsonFlag = False) -> None:
-    """One campaign's state: tasks by state, attempts by outcome."""
+    """One campaign's state: tasks by state, attempts by outcome; --json adds the labelled figures."""
     engine = _engine()
-    _print(campaign_progress(engine, _ref(engine, name)), as_json)
+    _print(campaign_progress(engine, _ref(engine, name), SystemClock().now()), as_json)
 
 
 @campaign_app.command("start")

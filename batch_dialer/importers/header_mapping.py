@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "FIELDS",
+    "HEADER_IS_FIRST_ROW",
     "MAP_TARGETS",
     "SYNONYMS",
     "ColumnMap",
@@ -17,6 +18,10 @@ __all__ = [
     "normalise_label",
     "parse_map_options",
 ]
+
+# An override key, not a label: when no phone column is found, take the first non-blank row as the
+# header anyway, so the web can show the columns and let the manager pick the phone one.
+HEADER_IS_FIRST_ROW = "\x00header-is-first-row"
 
 FIELDS = ("name", "phone", "company", "product", "comment", "qq")
 MAP_TARGETS = (*FIELDS, "extra", "ignore")
@@ -103,11 +108,11 @@ class ColumnMap:
 
 
 def _override_for(cell: str, overrides: Mapping[str, str]) -> str | None:
-    if cell in overrides:
+    if cell in overrides and cell != HEADER_IS_FIRST_ROW:
         return overrides[cell]
     label = normalise_label(cell)
     for column, field in overrides.items():
-        if normalise_label(column) == label:
+        if column != HEADER_IS_FIRST_ROW and normalise_label(column) == label:
             return field
     return None
 
@@ -125,6 +130,8 @@ def find_header_row(rows: Sequence[Sequence[str]], overrides: Mapping[str, str])
                 found = _synonym_field(normalise_label(str(cell)))
                 if found and found[0] == "phone":
                     return index
+    if HEADER_IS_FIRST_ROW in overrides:
+        return next((i for i, row in enumerate(rows) if any(str(c).strip() for c in row if c)), None)
     return None
 
 
@@ -132,7 +139,10 @@ def map_columns(cells: Sequence[str], overrides: Mapping[str, str], width: int) 
     """Map a header row of `width` columns; raises ValueError when a --map column is missing."""
     header = _unique_labels([str(cell).strip() if cell is not None else "" for cell in cells], width)
     unmatched = {
-        column for column in overrides if all(_override_for(cell, {column: "x"}) is None for cell in header)
+        column
+        for column in overrides
+        if column != HEADER_IS_FIRST_ROW
+        and all(_override_for(cell, {column: "x"}) is None for cell in header)
     }
     if unmatched:
         raise ValueError(f"--map column {sorted(unmatched)[0]!r} is not in the header")

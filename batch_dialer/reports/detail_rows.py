@@ -6,7 +6,6 @@ however many contacts the campaign has.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ __all__ = [
     "REJECTED_HEADERS",
     "DetailRow",
     "detail_rows",
+    "rejected_columns",
     "rejected_rows",
 ]
 
@@ -55,7 +55,7 @@ DETAIL_HEADERS = (
     "首次呼叫",
     "末次呼叫",
 )
-REJECTED_HEADERS = ("导入批次", "文件", "行号", "原因", "说明", "原始内容")
+REJECTED_HEADERS = ("导入批次", "文件", "行号", "原因", "说明")  # then the original columns
 
 _TASK: Table = table_of(CallTask)
 _ATTEMPT: Table = table_of(CallAttempt)
@@ -163,7 +163,9 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
 def rejected_rows(
     conn: Connection, batch_ids: list[int], unmasked: bool = False
 ) -> Iterator[tuple[Any, ...]]:
-    """The import rows of the campaign's batches that were rejected; digit runs masked like phones."""
+    """The import rows of the campaign's batches that were rejected: the fixed columns
+    (REJECTED_HEADERS) then the row's original cells as a header label -> value dict; digit runs
+    masked like phones."""
     if not batch_ids:
         return
     r = _REJECTED.c
@@ -174,11 +176,29 @@ def rejected_rows(
         .order_by(r.batch_id, r.row_number)
     )
     for row in conn.execution_options(yield_per=CHUNK_ROWS).execute(stmt):
-        values = json.dumps(row[5], ensure_ascii=False) if row[5] is not None else ""
+        original = {str(k): "" if v is None else str(v) for k, v in (row[5] or {}).items()}
         detail = row.detail or ""
         if not unmasked:
-            values, detail = _mask(values), _mask(detail)
-        yield (row.batch_id, row.file_name, row.row_number, row.reason, detail, values)
+            original = {k: _mask(v) for k, v in original.items()}
+            detail = _mask(detail)
+        yield (row.batch_id, row.file_name, row.row_number, row.reason, detail, original)
+
+
+def rejected_columns(conn: Connection, batch_ids: list[int]) -> list[str]:
+    """The original columns of the rejected rows, in the uploaded file's order: each batch's
+    header (its mapping, stored in header order) then any label only a rejected row has."""
+    if not batch_ids:
+        return []
+    labels: dict[str, None] = {}
+    mappings = conn.execute(
+        select(_BATCH.c.mapping).where(_BATCH.c.id.in_(batch_ids)).order_by(_BATCH.c.id)
+    ).scalars()
+    for mapping in mappings:
+        labels.update(dict.fromkeys(str(k) for k in (mapping or {})))
+    stmt = select(_REJECTED.c["values"]).where(_REJECTED.c.batch_id.in_(batch_ids))
+    for (values,) in conn.execution_options(yield_per=CHUNK_ROWS).execute(stmt):
+        labels.update(dict.fromkeys(str(k) for k in (values or {})))
+    return list(labels)
 
 
 def _mask(text: str) -> str:

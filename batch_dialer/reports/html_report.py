@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS
 from batch_dialer.reports.html_agents import agent_context
 from batch_dialer.reports.labels import key_label
 from batch_dialer.reports.summary_model import ReportSummary
@@ -70,12 +71,16 @@ def render_html(summary: ReportSummary) -> str:
         )
         if sat
         else "",
-        "hour_chart": columns([(b.key, b.answer_rate) for b in summary.by_hour], title="按小时接通率"),
+        "hour_chart": columns(
+            [(b.key, b.answer_rate) for b in summary.by_hour],
+            title=f"按小时 · {FIGURE_LABELS['placement_answer_rate']}",
+        ),
         "breakdowns": [
             ("按产品", summary.by_product),
             ("按导入批次", summary.by_batch),
             ("按日（拨打日期）", summary.by_day_satisfaction),
         ],
+        "FIGURE_LABELS": FIGURE_LABELS,
         **agent_context(summary),
     }
     return env.get_template("report.html.j2").render(**context)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS
 from batch_dialer.campaigns.kinds.registry import reports_delivery
 from batch_dialer.reports.agent_model import AgentReport
 from batch_dialer.reports.agent_row import AgentRow
@@ -195,10 +196,15 @@ class ReportSummary:
             "csat": _round(sat.csat) if sat else None,
             "mean": _round(sat.mean) if sat else None,
             "ci95": [_round(sat.ci95[0]), _round(sat.ci95[1])] if sat and sat.ci95 else None,
+            "answer_rate": _round(self.answer_rate),
+            "labels": {key: FIGURE_LABELS[key] for key in _LABELLED},
         }
         if self.by_agent:  # desk campaigns: the robot kinds keep issue 5's shape
             doc["by_agent"] = [row.as_dict() for row in self.by_agent]
         return doc
+
+
+_LABELLED = ("contacts", "dialled", "answered", "keyed", "attempts", "answer_rate")
 
 
 def _round(value: float | None) -> float | None:

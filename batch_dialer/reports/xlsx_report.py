@@ -11,7 +11,13 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection
 
-from batch_dialer.reports.detail_rows import DETAIL_HEADERS, REJECTED_HEADERS, detail_rows, rejected_rows
+from batch_dialer.reports.detail_rows import (
+    DETAIL_HEADERS,
+    REJECTED_HEADERS,
+    detail_rows,
+    rejected_columns,
+    rejected_rows,
+)
 from batch_dialer.reports.formula_cells import xlsx_row
 from batch_dialer.reports.summary_model import ReportSummary
 from batch_dialer.reports.task_queries import campaign_batch_ids
@@ -27,7 +33,7 @@ from batch_dialer.reports.xlsx_summary import (
 __all__ = ["DETAIL_WIDTHS", "write_xlsx"]
 
 DETAIL_WIDTHS = (12, 15, 20, 9, 16, 6, 12, 19, 19)
-_REJECTED_WIDTHS = (9, 24, 7, 20, 30, 60)
+_REJECTED_WIDTHS = (9, 24, 7, 20, 30)
 
 
 def write_xlsx(conn: Connection, summary: ReportSummary, path: Path, unmasked: bool = False) -> None:
@@ -71,9 +77,14 @@ def _detail_sheet(wb: Workbook, conn: Connection, summary: ReportSummary, unmask
 
 
 def _rejected_sheet(wb: Workbook, conn: Connection, summary: ReportSummary, unmasked: bool) -> None:
-    ws = _header(wb, "导入拒绝行", REJECTED_HEADERS, _REJECTED_WIDTHS)
+    """The rejected import rows as they were in the file: one column per original column."""
+    batch_ids = campaign_batch_ids(conn, summary.campaign.id)
+    original = rejected_columns(conn, batch_ids)
+    headers = (*REJECTED_HEADERS, *original)
+    widths = (*_REJECTED_WIDTHS, *(max(10.0, min(30.0, 2.2 * len(label) + 2)) for label in original))
+    ws = _header(wb, "导入拒绝行", headers, widths)
     rows = 1
-    for values in rejected_rows(conn, campaign_batch_ids(conn, summary.campaign.id), unmasked):
-        ws.append(xlsx_row(ws, values))
+    for *fixed, cells in rejected_rows(conn, batch_ids, unmasked):
+        ws.append(xlsx_row(ws, [*fixed, *(cells.get(label, "") for label in original)]))
         rows += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(REJECTED_HEADERS))}{rows}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{rows}"

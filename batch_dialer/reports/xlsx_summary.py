@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.worksheet.pagebreak import Break
 
+from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS
 from batch_dialer.reports.labels import CAMPAIGN_STATUS_LABELS, key_label
 from batch_dialer.reports.summary_model import BreakdownRow, CrossCheck, ReportSummary, SatisfactionStats
 from batch_dialer.reports.xlsx_sheets import PERCENT, Sheet, TableSpan, TableWriter, set_widths
@@ -66,10 +68,13 @@ def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
         ]
     )
     out.blank()
-    last = "已送达" if summary.is_delivery else "已按键"
-    funnel = [("联系人", summary.contacts), ("已拨打", summary.dialled), ("已接通", summary.answered)]
+    funnel = [
+        (FIGURE_LABELS["contacts"], summary.contacts),
+        (FIGURE_LABELS["dialled"], summary.dialled),
+        (FIGURE_LABELS["answered"], summary.answered),
+    ]
     if not summary.is_delivery:
-        funnel.append((last, summary.keyed))
+        funnel.append((FIGURE_LABELS["keyed"], summary.keyed))
     base = summary.contacts
     out.table(
         "漏斗",
@@ -89,24 +94,27 @@ def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
         ("拨打次数", "联系人"),
         [(n, count) for n, count in summary.attempts_per_contact.items()],
     )
-    out.append(["实际拨打总次数", summary.attempts])
+    out.append([FIGURE_LABELS["attempts"], summary.attempts])
+    rate = WriteOnlyCell(ws, summary.answer_rate or 0.0)
+    rate.number_format = PERCENT
+    out.append([FIGURE_LABELS["answer_rate"], rate])
     out.blank()
     out.table(
         "重拨收益（第几次拨打接通）",
-        ("第几次", "拨打", "接通", "接通率"),
+        ("第几次", "拨打", "接通", FIGURE_LABELS["placement_answer_rate"]),
         [(r.number, r.placed, r.answered, r.answer_rate) for r in summary.by_attempt_number],
         {3: PERCENT},
     )
     hours = out.table(
         "按小时接通率（当地时间）",
-        ("小时", "拨打", "接通", "接通率"),
+        ("小时", "拨打", "接通", FIGURE_LABELS["placement_answer_rate"]),
         [(f"{b.key}时", b.placed, b.answered, b.answer_rate or 0.0) for b in summary.by_hour],
         {3: PERCENT},
     )
     _hour_chart(ws, hours, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[1]}")
     out.table(
         "按日",
-        ("日期", "拨打", "接通", "接通率"),
+        ("日期", "拨打", "接通", FIGURE_LABELS["placement_answer_rate"]),
         [(b.key, b.placed, b.answered, b.answer_rate) for b in summary.by_day],
         {3: PERCENT},
     )
@@ -202,8 +210,8 @@ def _outcome_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
 def _hour_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
     chart = BarChart()
     chart.type = "col"
-    chart.title = "按小时接通率"
-    chart.y_axis.title = "接通率"
+    chart.title = f"按小时 · {FIGURE_LABELS['placement_answer_rate']}"
+    chart.y_axis.title = FIGURE_LABELS["placement_answer_rate"]
     chart.y_axis.numFmt = "0%"
     chart.add_data(
         Reference(ws, min_col=4, min_row=span.header_row, max_row=span.last_row), titles_from_data=True

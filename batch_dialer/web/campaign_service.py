@@ -32,6 +32,7 @@ from batch_dialer.campaigns.models import CallTask, Campaign, Contact, DoNotCall
 from batch_dialer.campaigns.option_values import option_name
 from batch_dialer.campaigns.retry_schedule import RetrySchedule
 from batch_dialer.campaigns.tts_templates import template_placeholders
+from batch_dialer.web.form_error_messages import chinese_error
 from batch_dialer.web.form_widgets import compose_widgets
 
 __all__ = [
@@ -108,16 +109,24 @@ FIELD_LABELS = {
 
 def field_of_error(error: str | None) -> dict[str, str] | None:
     """Which form field a one-line option error is about (it starts with ``--option`` or
-    ``audience:``), with the field's label; None when it names none."""
+    ``audience:``), with the field's label and the error in Chinese; None when it names none."""
     if not error:
         return None
     head = error.split(" ", 1)[0].rstrip(":")
     if head == "audience":
-        return {"field": "audience", "label": FIELD_LABELS["audience"]}
+        return {
+            "field": "audience",
+            "label": FIELD_LABELS["audience"],
+            "message": chinese_error("audience", error),
+        }
     for name in (*option_fields(), *kind_option_fields()):
         if option_name(name) == head:
             field = "audience" if name in ("batch", "tag", "product", "all_contacts") else name
-            return {"field": field, "label": FIELD_LABELS.get(name, name)}
+            return {
+                "field": field,
+                "label": FIELD_LABELS.get(name, name),
+                "message": chinese_error(field, error),
+            }
     return None
 
 

@@ -31,6 +31,10 @@ from sqlalchemy import Engine
 from batch_dialer.campaigns.audit_trail import record
 from batch_dialer.campaigns.clock import Clock
 from batch_dialer.importers import REASONS, ImportRefused, ImportResult, PreparedImport, prepare_import
+from batch_dialer.importers.formats import sniff_format
+from batch_dialer.importers.header_mapping import HEADER_IS_FIRST_ROW
+from batch_dialer.importers.reading import open_table
+from batch_dialer.importers.sheet_loading import NO_PHONE
 from batch_dialer.web.import_job_store import (
     StoredJob,
     delete_job,
@@ -44,8 +48,12 @@ __all__ = ["ImportJob", "ImportJobs", "JobState", "Preview", "reason_label"]
 
 log = logging.getLogger(__name__)
 
-JobState = Literal["previewing", "ready", "importing", "done", "failed"]
+JobState = Literal["mapping", "previewing", "ready", "importing", "done", "failed"]
 PREVIEW_ROWS = 10
+PICK_PHONE = (
+    "没有识别出电话号码列，请在下面的表头对应中选出哪一列是「电话」，再重新预览"
+    " / no phone column recognised: pick it below"
+)
 INTERRUPTED = "导入被服务重启中断，请先查看已导入的批次，再重新预览 / the import was cut off by a restart"
 
 
@@ -164,6 +172,31 @@ def _prepare_preview(
     return prepared, preview
 
 
+def _preview_or_mapping(
+    source: Path, display_name: str, sheet: str | None, overrides: Mapping[str, str], cell_limit: int
+) -> tuple[PreparedImport | None, Preview]:
+    """The preview; when no column is recognised as the phone one, the first row taken as the header
+    and no import prepared (None): the manager picks the phone column on the mapping screen."""
+    try:
+        return _prepare_preview(source, display_name, sheet, overrides, cell_limit)
+    except ImportRefused as exc:
+        if exc.problem != NO_PHONE:
+            raise
+    unmapped = {**overrides, HEADER_IS_FIRST_ROW: "ignore"}
+    reader = open_table(source, sniff_format(source), sheet=sheet, overrides=unmapped)
+    header = list(reader.columns.header)
+    rows: list[list[str]] = []
+    for chunk in reader.chunks():
+        for values in chunk.frame.itertuples(index=False):
+            if len(rows) >= PREVIEW_ROWS:
+                break
+            rows.append([truncated(str(v), cell_limit) for v in list(values)[: len(header)]])
+        if len(rows) >= PREVIEW_ROWS:
+            break
+    mapping = {k: v for k, v in reader.columns.as_mapping().items() if v != "phone"}
+    return None, Preview(reader.sheet, reader.header_row, header, mapping, rows)
+
+
 class ImportJobs:
     """The registry of upload jobs, with a small thread pool for dry runs and imports."""
 
@@ -221,7 +254,7 @@ class ImportJobs:
         """Check the file (ImportRefused when it cannot be imported; the caller removes the directory)
         and start its dry run."""
         overrides = dict(overrides or {})
-        prepared, preview = _prepare_preview(source, display_name, sheet, overrides, self.cell_limit)
+        prepared, preview = _preview_or_mapping(source, display_name, sheet, overrides, self.cell_limit)
         now = self.clock.now()
         job = ImportJob(
             id=secrets.token_urlsafe(12),
@@ -231,35 +264,38 @@ class ImportJobs:
             owner=owner,
             created_at=now,
             touched_at=now,
-            sheet=prepared.sheet,
+            sheet=preview.sheet,
             overrides=overrides,
             preview=preview,
         )
+        if prepared is None:
+            job.state, job.error = "mapping", PICK_PHONE
         self._save(job)
         with self._lock:
             self._jobs[job.id] = job
-        self._pool.submit(self._dry_run, job, job.generation, prepared)
+        if prepared is not None:
+            self._pool.submit(self._dry_run, job, job.generation, prepared)
         return job
 
     def remap(self, job: ImportJob, overrides: Mapping[str, str], sheet: str | None = None) -> None:
         """Re-preview with a changed mapping; ImportRefused leaves the previous preview in place."""
-        if job.state not in ("ready", "previewing", "failed"):
+        if job.state not in ("mapping", "ready", "previewing", "failed"):
             raise ImportRefused(job.display_name, "the import has already started")
         overrides = dict(overrides)
-        prepared, preview = _prepare_preview(
+        prepared, preview = _preview_or_mapping(
             job.source, job.display_name, sheet or job.sheet, overrides, self.cell_limit
         )
         with self._lock:
             job.generation += 1
             job.overrides = overrides
-            job.sheet = prepared.sheet
-            job.state = "previewing"
-            job.error = None
+            job.sheet = preview.sheet
+            job.state, job.error = ("previewing", None) if prepared is not None else ("mapping", PICK_PHONE)
             job.preview = preview
             job.touched_at = self.clock.now()
             generation = job.generation
         self._save(job)
-        self._pool.submit(self._dry_run, job, generation, prepared)
+        if prepared is not None:
+            self._pool.submit(self._dry_run, job, generation, prepared)
 
     def _dry_run(self, job: ImportJob, generation: int, prepared: PreparedImport) -> None:
         try:
@@ -283,7 +319,7 @@ class ImportJobs:
     def _reopen(self, job: ImportJob) -> None:
         """After a restart: the preview again, from the stored file."""
         try:
-            prepared, preview = _prepare_preview(
+            prepared, preview = _preview_or_mapping(
                 job.source, job.display_name, job.sheet, job.overrides, self.cell_limit
             )
         except ImportRefused as exc:
@@ -300,6 +336,11 @@ class ImportJobs:
         with self._lock:
             job.preview = preview
             generation = job.generation
+            if prepared is None:
+                job.state, job.error = "mapping", PICK_PHONE
+        if prepared is None:
+            self._save(job)
+            return
         self._dry_run(job, generation, prepared)
 
     def confirm_when_ready(self, job: ImportJob) -> None:

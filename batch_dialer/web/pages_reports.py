@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS
 from batch_dialer.reports import ReportError, build_summary
 from batch_dialer.web.app_state import web_state
 from batch_dialer.web.auth import PageUser
@@ -29,7 +30,14 @@ async def report_page(request: Request, campaign_id: int, user: PageUser) -> Res
     top = max((o.count for o in summary.outcomes), default=0) or 1
     sat = summary.satisfaction
     sat_top = max(sat.distribution.values(), default=0) or 1 if sat else 1
-    context = {"user": user, "s": summary, "sat": sat, "top": top, "sat_top": sat_top}
+    context = {
+        "user": user,
+        "s": summary,
+        "sat": sat,
+        "top": top,
+        "sat_top": sat_top,
+        "FIGURE_LABELS": FIGURE_LABELS,
+    }
     return state.templates.TemplateResponse(request, "report.html", context)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS
 from batch_dialer.campaigns.database import open_database
 from tests.engine_support import seed_contacts
 
@@ -129,3 +130,17 @@ def test_create_says_how_many_contacts_match_and_warns_at_zero(dialer) -> None: 
     nobody = dialer("campaign", "create", "无人", "--tag", "no-such-tag", *common)
     assert nobody.returncode == 0, nobody.stderr
     assert nobody.stderr.startswith("warning:") and "no contact matches" in nobody.stderr
+
+
+def test_show_json_includes_the_labelled_figures(dialer) -> None:  # type: ignore[no-untyped-def]
+    created = dialer(
+        "campaign", "create", "看板", "--kind", "tts", "--all", "--toneid", "20",
+        "--tts", "ttsabc=您好", "--window", "00:00-24:00",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert dialer("campaign", "start", "看板").returncode == 0
+    shown = dialer("campaign", "show", "看板", "--json")
+    assert shown.returncode == 0, shown.stderr
+    figures = json.loads(shown.stdout)["figures"]
+    assert figures["labels"] == FIGURE_LABELS
+    assert figures["due_now"] == 7 and figures["in_flight"] == 0 and figures["attempts"] == 0

@@ -14,6 +14,7 @@ import pytest
 from openpyxl.chart import BarChart, PieChart
 from sqlalchemy import Engine, update
 
+from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS
 from batch_dialer.campaigns.clock import ManualClock
 from batch_dialer.campaigns.models import Campaign
 from batch_dialer.reports import CampaignNotFound, ReportError, ReportPathError, export_report
@@ -38,11 +39,11 @@ def test_xlsx_sheets_charts_and_detail(engine: Engine, seeded: Seeded, tmp_path:
     assert any(isinstance(c, PieChart) for c in overview._charts)
     assert sum(isinstance(c, BarChart) for c in overview._charts) == 2
     values = _cells(overview)
-    assert (
-        values["联系人"] == 12 and values["已拨打"] == 10 and values["已接通"] == 6 and values["已按键"] == 5
-    )
+    figures = {key: values[FIGURE_LABELS[key]] for key in ("contacts", "dialled", "answered", "keyed")}
+    assert figures == {"contacts": 12, "dialled": 10, "answered": 6, "keyed": 5}
     assert values["接通"] == 6 and values["关机或不在服务区"] == 0 and values["未拨打"] == 1
-    assert values["实际拨打总次数"] == 14
+    assert values[FIGURE_LABELS["attempts"]] == 14
+    assert values[FIGURE_LABELS["answer_rate"]] == pytest.approx(0.6)
     assert values["CSAT（前两项占比）"] == pytest.approx(0.75)
     assert values["平均分（1=最好）"] == pytest.approx(2.25)
     assert values["20时"] == 2

@@ -123,6 +123,8 @@ def test_json_shape(engine: Engine, seeded: Seeded) -> None:
         "csat",
         "mean",
         "ci95",
+        "answer_rate",  # issue 14: the headline rate and the figures' labels (FIGURE_LABELS)
+        "labels",
     ]
     assert doc["retry_yield"] == {"2": 1, "3": 1}
     assert doc["satisfaction"]["1"] == 2 and doc["csat"] == 0.75 and doc["mean"] == 2.25
