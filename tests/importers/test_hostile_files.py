@@ -26,10 +26,19 @@ CONTACT = [("A1", "姓名"), ("B1", "手机号码"), ("A2", "张三"), ("B2", "1
 
 
 def run_dialer(*args: str, db: Path, env: dict[str, str] | None = None) -> tuple[int, str, str, float, float]:
-    """(exit code, stdout, stderr, seconds, peak RSS of the CLI process in MB, from wait4)."""
+    """(exit code, stdout, stderr, seconds, peak RSS of the CLI process in MB, its own VmHWM)."""
     full_env = {**os.environ, "DIALER_DATABASE_URL": f"sqlite:///{db}", **(env or {})}
-    code = "from batch_dialer.console.cli import main; main()"
-    out_path, err_path = db.with_suffix(".out"), db.with_suffix(".err")
+    out_path, err_path, peak_path = db.with_suffix(".out"), db.with_suffix(".err"), db.with_suffix(".peak")
+    # VmHWM of the process's own image: wait4's ru_maxrss would also count the pytest process this one was
+    # forked from (Linux keeps the pre-exec high-water mark), which grows as the suite runs.
+    code = (
+        "import atexit, re\n"
+        f"def _peak(path={str(peak_path)!r}):\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    open(path, 'w').write(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
+        "atexit.register(_peak)\n"
+        "from batch_dialer.console.cli import main; main()"
+    )
     started = time.monotonic()
     with out_path.open("w") as out_file, err_path.open("w") as err_file:
         process = subprocess.Popen(
@@ -43,7 +52,8 @@ def run_dialer(*args: str, db: Path, env: dict[str, str] | None = None) -> tuple
             timer.cancel()
         process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
-    return process.returncode, out_path.read_text(), err_path.read_text(), seconds, usage.ru_maxrss / 1024
+    peak_kb = int(peak_path.read_text()) if peak_path.exists() else usage.ru_maxrss  # killed: no atexit
+    return process.returncode, out_path.read_text(), err_path.read_text(), seconds, peak_kb / 1024
 
 
 def assert_one_line_refusal(done: tuple[int, str, str, float, float], path: Path, *words: str) -> str:
