@@ -2,8 +2,7 @@
 here (its query module beside it, e.g. ``ing800_agents``) and the report files and ``--json`` render
 whatever lines it gives. A kind without a source has no by-agent part.
 
-Adding a kind with agents (the CTI ``preview`` kind): one module with its queries and one line in
-``AGENT_SOURCES``.
+Adding a kind with agents: one module with its queries and one line in ``AGENT_SOURCES``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from collections.abc import Mapping
 from sqlalchemy import Connection
 
 from batch_dialer.reports.agent_model import TALK_BUCKETS, AgentLine, AgentReport, AgentSource
+from batch_dialer.reports.desk_agents import DESK_AGENTS
 from batch_dialer.reports.ing800_agents import ING800_AGENTS, ing800_agent_report
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
 #: Kind name → where its agent lines come from.
 AGENT_SOURCES: Mapping[str, AgentSource] = {
     "callback": ING800_AGENTS,
+    "preview": DESK_AGENTS,
 }
 
 #: The 800ing query under its first name (``dialer report --json``'s "callback" section).

@@ -1,5 +1,6 @@
 """A preview campaign's report agrees with the dispositions recorded on the desk: outcomes,
-satisfaction from the agents' scores, and the by-agent breakdown in JSON, HTML and xlsx."""
+satisfaction from the agents' scores, and the by-agent lines (the ``preview`` AgentSource, the same
+lines and renderers as the 800ing kind) in ``report --json``'s "preview" section, HTML and xlsx."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from openpyxl import load_workbook
 
 from batch_dialer.reports import build_summary
 from batch_dialer.reports.export import export_report
+from batch_dialer.reports.xlsx_agents import AGENT_SHEET, DISPOSITIONS_HEADER
 from tests.desk.conftest import Desk
 from tests.desk.test_desk_api import _call, _offer
 
@@ -35,26 +37,39 @@ def test_report_matches_the_dispositions(desk_factory: Callable[..., Desk], tmp_
     assert doc["by_outcome"]["in_progress"] == 1  # the busy one waits for its retry
     assert doc["satisfaction"] == {"1": 1, "2": 1, "3": 0, "4": 1, "5": 0}
     assert doc["csat"] == round(2 / 3, 4)
-    agents = {row["agent"]: row for row in doc["by_agent"]}
+    assert "by_agent" not in doc  # the lines moved to the kind's agent section
+    assert summary.agents is not None
+    section = summary.agents.as_json()
+    agents = {row["extension"]: row for row in section["agents"]}
     assert agents["amy"] == {
-        "agent": "amy",
+        "extension": "amy",
         "offered": 3,
         "calls": 3,
         "answered": 2,
-        "talk_s": 50,
-        "scored": 2,
+        "talk_seconds": 50,
+        "mean_talk_seconds": 25.0,
+        "responses": 2,
         "csat": 1.0,
         "dispositions": {"csat": 2, "empty": 1},
     }
     assert (agents["bob"]["calls"], agents["bob"]["answered"], agents["bob"]["csat"]) == (2, 1, 0.0)
+    assert section["talk_time_distribution"]["0–30 s"] == 2  # amy's 30 s and 20 s
+    assert section["talk_time_distribution"]["31–60 s"] == 1  # bob's 50 s
+    assert section["recordings"] == []
 
     html = export_report(desk.engine, desk.campaign_id, "html", tmp_path / "r.html", clock=desk.clock)
     text = Path(html.file or "").read_text(encoding="utf-8")
-    assert 'id="by-agent"' in text and "amy" in text
+    assert 'id="agent-table"' in text and "<td>amy</td>" in text and "empty 1" in text
     xlsx = export_report(desk.engine, desk.campaign_id, "xlsx", tmp_path / "r.xlsx", clock=desk.clock)
-    sheet = load_workbook(xlsx.file or "", read_only=True)["按坐席"]
-    rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0] in ("amy", "bob")]
-    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [("amy", 3, 2, 50), ("bob", 2, 1, 50)]
+    book = load_workbook(xlsx.file or "", read_only=True)
+    assert "按坐席" not in book.sheetnames  # one by-agent sheet, not two
+    sheet = book[AGENT_SHEET]
+    rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0] in ("amy", "bob", "坐席")]
+    assert rows[0][8] == DISPOSITIONS_HEADER
+    assert [(r[0], r[1], r[2], r[4], r[8]) for r in rows[1:]] == [
+        ("amy", 3, 2, 50, "csat 2，empty 1"),
+        ("bob", 2, 1, 50, "csat 1，busy 1"),
+    ]
 
     manager = desk.sign_in("lily")[0]
     page = manager.get(f"/reports/{desk.campaign_id}")
