@@ -4,20 +4,25 @@ lines and renderers as the 800ing kind) in ``report --json``'s "preview" section
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import load_workbook
 
 from batch_dialer.reports import build_summary
+from batch_dialer.reports.agent_details import AGENT_HEADERS
+from batch_dialer.reports.detail_rows import DETAIL_HEADERS
 from batch_dialer.reports.export import export_report
 from batch_dialer.reports.xlsx_agents import AGENT_SHEET, DISPOSITIONS_HEADER
 from tests.desk.conftest import Desk
 from tests.desk.test_desk_api import _call, _offer
 
 
-def test_report_matches_the_dispositions(desk_factory: Callable[..., Desk], tmp_path: Path) -> None:
-    desk = desk_factory(contacts=5)
+def test_report_matches_the_dispositions(
+    desk_factory: Callable[..., Desk], tmp_path: Path, db_url: str
+) -> None:
+    desk = desk_factory(contacts=5, db_url=db_url)  # SQLite and PostgreSQL: the detail join differs
     amy, bob = desk.sign_in("amy")[0], desk.sign_in("bob")[0]
     plan = [
         (amy, {"disposition": "csat", "csat": 1}, 30, True),
@@ -71,6 +76,19 @@ def test_report_matches_the_dispositions(desk_factory: Callable[..., Desk], tmp_
         ("bob", 2, 1, 50, "csat 1，busy 1"),
     ]
 
+    export_report(desk.engine, desk.campaign_id, "csv", tmp_path / "r.csv", clock=desk.clock)
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.reader(handle))
+    assert tuple(lines[0]) == DETAIL_HEADERS + AGENT_HEADERS
+    by_agent = sorted((r[-3], int(r[-2]), r[-1]) for r in lines[1:])
+    assert by_agent == [  # per contact: the agent who dialled it last, its talk time, no recording
+        ("amy", 0, ""),
+        ("amy", 20, ""),
+        ("amy", 30, ""),
+        ("bob", 0, ""),
+        ("bob", 50, ""),
+    ]
+
     manager = desk.sign_in("lily")[0]
     page = manager.get(f"/reports/{desk.campaign_id}")
-    assert page.status_code == 200 and 'id="by-agent"' in page.text
+    assert page.status_code == 200 and 'id="by-agent"' in page.text and 'data-agent="amy"' in page.text
