@@ -8,6 +8,7 @@ Adding a kind with agents: one module with its queries and one line in ``AGENT_S
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -22,6 +23,7 @@ __all__ = [
     "AgentReport",
     "agent_report",
     "agent_report_for",
+    "agent_section",
     "agent_source",
 ]
 
@@ -45,3 +47,12 @@ def agent_report_for(
     """The kind's agent lines, or None for a kind without agents."""
     source = agent_source(kind)
     return None if source is None else source.lines(conn, campaign_id, centre_url)
+
+
+def agent_section(kind: str, report: AgentReport | None) -> dict[str, Any]:
+    """What a kind with agents adds to ``dialer report --json`` and ``GET /api/reports/{ref}``, under
+    its own key ("callback", "preview"): by agent, talk-time distribution, recordings. Empty otherwise."""
+    source = agent_source(kind)
+    if source is None or report is None:
+        return {}
+    return {source.section: report.as_json()}

@@ -92,3 +92,5 @@ def test_report_matches_the_dispositions(
     manager = desk.sign_in("lily")[0]
     page = manager.get(f"/reports/{desk.campaign_id}")
     assert page.status_code == 200 and 'id="by-agent"' in page.text and 'data-agent="amy"' in page.text
+    api = manager.get(f"/api/reports/{desk.campaign_id}").json()  # the same section as report --json
+    assert api["preview"] == section
