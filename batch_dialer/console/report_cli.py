@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from batch_dialer.console.errors import UserError
-
-if TYPE_CHECKING:
-    from batch_dialer.reports.summary_model import ReportSummary
 
 __all__ = ["register"]
 
@@ -44,6 +41,7 @@ def report(
     from batch_dialer.campaigns.database import open_database
     from batch_dialer.console.cli import load_settings
     from batch_dialer.reports import FORMATS, ReportError, export_report
+    from batch_dialer.reports.agent_report import agent_section
 
     fmt = fmt.lower()
     if fmt not in FORMATS:
@@ -75,7 +73,7 @@ def report(
             centre_url=settings.callcenter_url,
         )
         document = summary.as_json()
-        document.update(_agent_section(summary))
+        document.update(agent_section(summary.campaign.kind, summary.agents))
         from batch_dialer.campaigns.audit_trail import record
 
         detail = {"format": fmt, "unmasked": unmasked}
@@ -90,17 +88,6 @@ def report(
         typer.echo(json.dumps(document, ensure_ascii=False))
     else:
         typer.echo(f"wrote {summary.file}")
-
-
-def _agent_section(summary: ReportSummary) -> dict[str, Any]:
-    """What a kind with agents adds, under its own key ("callback"): by agent, talk-time distribution,
-    recordings (with links)."""
-    from batch_dialer.reports.agent_report import agent_source
-
-    source = agent_source(summary.campaign.kind)
-    if source is None or summary.agents is None:
-        return {}
-    return {source.section: summary.agents.as_json()}
 
 
 def _output_path(output: str | None) -> Path | None:

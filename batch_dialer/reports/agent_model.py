@@ -31,12 +31,16 @@ def talk_bucket(seconds: int) -> str | None:
 
 @dataclass
 class AgentLine:
+    """``extension`` names the agent: the 800ing extension, or the desk user's name."""
+
     extension: str
     calls: int = 0
     answered: int = 0
     talk_seconds: int = 0
     responses: int = 0
     csat: float | None = None
+    offered: int | None = None  # the desk only: contacts offered to the agent, dialled or not
+    dispositions: dict[str, int] | None = None  # the desk only: the agent's dispositions, by code
 
     @property
     def mean_talk_seconds(self) -> float | None:
@@ -55,6 +59,8 @@ class AgentLine:
             "mean_talk_seconds": None if self.mean_talk_seconds is None else round(self.mean_talk_seconds, 1),
             "responses": self.responses,
             "csat": None if self.csat is None else round(self.csat, 4),
+            **({} if self.offered is None else {"offered": self.offered}),
+            **({} if self.dispositions is None else {"dispositions": dict(self.dispositions)}),
         }
 
 

@@ -2,17 +2,18 @@
 here (its query module beside it, e.g. ``ing800_agents``) and the report files and ``--json`` render
 whatever lines it gives. A kind without a source has no by-agent part.
 
-Adding a kind with agents (the CTI ``preview`` kind): one module with its queries and one line in
-``AGENT_SOURCES``.
+Adding a kind with agents: one module with its queries and one line in ``AGENT_SOURCES``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection
 
 from batch_dialer.reports.agent_model import TALK_BUCKETS, AgentLine, AgentReport, AgentSource
+from batch_dialer.reports.desk_agents import DESK_AGENTS
 from batch_dialer.reports.ing800_agents import ING800_AGENTS, ing800_agent_report
 
 __all__ = [
@@ -22,12 +23,14 @@ __all__ = [
     "AgentReport",
     "agent_report",
     "agent_report_for",
+    "agent_section",
     "agent_source",
 ]
 
 #: Kind name → where its agent lines come from.
 AGENT_SOURCES: Mapping[str, AgentSource] = {
     "callback": ING800_AGENTS,
+    "preview": DESK_AGENTS,
 }
 
 #: The 800ing query under its first name (``dialer report --json``'s "callback" section).
@@ -44,3 +47,12 @@ def agent_report_for(
     """The kind's agent lines, or None for a kind without agents."""
     source = agent_source(kind)
     return None if source is None else source.lines(conn, campaign_id, centre_url)
+
+
+def agent_section(kind: str, report: AgentReport | None) -> dict[str, Any]:
+    """What a kind with agents adds to ``dialer report --json`` and ``GET /api/reports/{ref}``, under
+    its own key ("callback", "preview"): by agent, talk-time distribution, recordings. Empty otherwise."""
+    source = agent_source(kind)
+    if source is None or report is None:
+        return {}
+    return {source.section: report.as_json()}

@@ -23,6 +23,7 @@ def agent_context(summary: ReportSummary) -> dict[str, Any]:
     ]
     return {
         "agents": report,
+        "agents_dispositions": any(line.dispositions is not None for line in report.agents),
         "agent_recordings": recordings,
         "talk_time_chart": bar_rows(
             [(label, float(n)) for label, n in report.talk_time.items()],

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, Engine
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.clock import Clock, system_clock
 from batch_dialer.campaigns.kinds.registry import reports_delivery
-from batch_dialer.reports.agent_breakdown import agent_rows
 from batch_dialer.reports.agent_report import agent_report_for
 from batch_dialer.reports.attempt_queries import attempt_totals
 from batch_dialer.reports.campaign_lookup import find_campaign
@@ -57,7 +56,6 @@ def build_summary(
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as conn:
         summary = _summarise(conn, campaign, satisfaction_var, clock.now(), engine.dialect.name)
-        summary.by_agent = agent_rows(conn, summary.campaign.id)
         summary.centre_url = centre_url
         summary.agents = agent_report_for(conn, summary.campaign.id, summary.campaign.kind, centre_url)
         if centre is not None:

@@ -10,7 +10,6 @@ from typing import Any
 from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS
 from batch_dialer.campaigns.kinds.registry import reports_delivery
 from batch_dialer.reports.agent_model import AgentReport
-from batch_dialer.reports.agent_row import AgentRow
 
 __all__ = [
     "AttemptNumberStats",
@@ -156,7 +155,6 @@ class ReportSummary:
     rejected_rows: int
     crosscheck: CrossCheck | None = None
     file: str | None = None  # set once the report file is written
-    by_agent: list[AgentRow] = field(default_factory=list)  # desk (preview) campaigns only
     agents: AgentReport | None = None  # kinds with agents (reports.agent_report); not in as_json
     centre_url: str | None = None  # the configured centre: recording links in the files
 
@@ -199,8 +197,6 @@ class ReportSummary:
             "answer_rate": _round(self.answer_rate),
             "labels": {key: FIGURE_LABELS[key] for key in _LABELLED},
         }
-        if self.by_agent:  # desk campaigns: the robot kinds keep issue 5's shape
-            doc["by_agent"] = [row.as_dict() for row in self.by_agent]
         return doc
 
 

@@ -17,7 +17,14 @@ from batch_dialer.reports.formula_cells import xlsx_row
 from batch_dialer.reports.summary_model import ReportSummary
 from batch_dialer.reports.xlsx_sheets import PERCENT, Sheet, TableWriter, set_widths
 
-__all__ = ["AGENT_SHEET", "detail_cells", "detail_layout", "write_agent_sheet"]
+__all__ = [
+    "AGENT_SHEET",
+    "DISPOSITIONS_HEADER",
+    "detail_cells",
+    "detail_layout",
+    "dispositions_text",
+    "write_agent_sheet",
+]
 
 AGENT_SHEET = "坐席"
 AGENT_TABLE_HEADERS = (
@@ -30,6 +37,7 @@ AGENT_TABLE_HEADERS = (
     "满意度回答",
     "满意率",
 )
+DISPOSITIONS_HEADER = "处理结果"  # the desk kind's extra column
 _WEB_LINKS = ("http://", "https://")  # a link from a centre never opens a local file or a script
 _LINK_FONT = Font(color="0563C1", underline="single")
 
@@ -39,12 +47,13 @@ def write_agent_sheet(wb: Workbook, summary: ReportSummary) -> Sheet | None:
     report = summary.agents
     if report is None:
         return None
+    with_dispositions = any(line.dispositions is not None for line in report.agents)
     ws = wb.create_sheet(AGENT_SHEET)
-    set_widths(ws, (14, 8, 8, 9, 16, 14, 11, 9))
+    set_widths(ws, (14, 8, 8, 9, 16, 14, 11, 9) + ((40,) if with_dispositions else ()))
     out = TableWriter(ws)
     out.table(
         "按坐席",
-        AGENT_TABLE_HEADERS,
+        AGENT_TABLE_HEADERS + ((DISPOSITIONS_HEADER,) if with_dispositions else ()),
         [
             (
                 line.extension,
@@ -56,6 +65,7 @@ def write_agent_sheet(wb: Workbook, summary: ReportSummary) -> Sheet | None:
                 line.responses,
                 line.csat,
             )
+            + ((dispositions_text(line.dispositions),) if with_dispositions else ())
             for line in report.agents
         ],
         {3: PERCENT, 7: PERCENT},
@@ -73,6 +83,11 @@ def write_agent_sheet(wb: Workbook, summary: ReportSummary) -> Sheet | None:
         chart.height, chart.width = 8, 16
         ws.add_chart(chart, f"J{span.header_row}")
     return ws
+
+
+def dispositions_text(dispositions: dict[str, int] | None) -> str:
+    """``csat 2，empty 1``: the agent's dispositions by code, as the desk recorded them."""
+    return "，".join(f"{code} {n}" for code, n in (dispositions or {}).items())
 
 
 def detail_layout(

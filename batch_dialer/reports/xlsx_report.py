@@ -25,7 +25,6 @@ from batch_dialer.reports.xlsx_agents import detail_cells, detail_layout, write_
 from batch_dialer.reports.xlsx_sheets import Sheet, set_widths
 from batch_dialer.reports.xlsx_summary import (
     write_crosscheck_sheet,
-    write_desk_agent_sheet,
     write_satisfaction_sheet,
     write_summary_sheet,
 )
@@ -41,7 +40,6 @@ def write_xlsx(conn: Connection, summary: ReportSummary, path: Path, unmasked: b
     write_summary_sheet(wb, summary)
     if summary.satisfaction is not None:
         write_satisfaction_sheet(wb, summary)
-    write_desk_agent_sheet(wb, summary)
     if summary.crosscheck is not None:
         write_crosscheck_sheet(wb, summary.crosscheck)
     write_agent_sheet(wb, summary)

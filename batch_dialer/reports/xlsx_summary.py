@@ -19,7 +19,6 @@ __all__ = [
     "KIND_LABELS",
     "print_on_a4",
     "write_crosscheck_sheet",
-    "write_desk_agent_sheet",
     "write_satisfaction_sheet",
     "write_summary_sheet",
 ]
@@ -305,34 +304,5 @@ def write_crosscheck_sheet(wb: Workbook, check: CrossCheck) -> Sheet:
         "不一致示例",
         ("token", "电话", "类型", "我方", "呼叫中心"),
         [(d.token, d.phone, d.kind, d.ours, d.centre) for d in check.examples],
-    )
-    return ws
-
-
-def write_desk_agent_sheet(wb: Workbook, summary: ReportSummary) -> Sheet | None:
-    """按坐席: the desk campaign's per-agent calls, answered, talk time and CSAT (none for robot kinds)."""
-    if not summary.by_agent:
-        return None
-    ws = wb.create_sheet("按坐席")
-    set_widths(ws, (16, 10, 10, 10, 14, 10, 10, 40))
-    out = TableWriter(ws)
-    out.title("按坐席（坐席工作台）", size_large=True)
-    out.table(
-        "坐席",
-        ("坐席", "拨打", "接通", "接通率", "通话时长（秒）", "评分", "CSAT", "处理结果"),
-        [
-            (
-                a.agent,
-                a.calls,
-                a.answered,
-                a.answer_rate,
-                a.talk_s,
-                a.scored,
-                a.csat,
-                "，".join(f"{d} {n}" for d, n in a.dispositions.items()),
-            )
-            for a in summary.by_agent
-        ],
-        {3: PERCENT, 6: PERCENT},
     )
     return ws

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from batch_dialer.reports import ReportError, build_summary
+from batch_dialer.reports.agent_report import agent_section
 from batch_dialer.web.app_state import web_state
 from batch_dialer.web.auth import ApiUser
 from batch_dialer.web.live_view import campaign_id_of
@@ -35,7 +36,7 @@ async def summary(request: Request, ref: str, user: ApiUser) -> dict[str, Any]:
         built = await run_in_threadpool(build_summary, state.engine, campaign_id, clock=state.clock)
     except ReportError as exc:
         raise HTTPException(404, str(exc)) from None
-    return built.as_json()
+    return {**built.as_json(), **agent_section(built.campaign.kind, built.agents)}
 
 
 @router.get("/{ref}/file", summary="Download the report as xlsx, csv or html")

@@ -46,7 +46,7 @@ from batch_dialer.campaigns.desk_offers import (
     sweep_expired,
 )
 from batch_dialer.campaigns.progress import campaign_progress
-from batch_dialer.reports.agent_breakdown import agent_breakdown
+from batch_dialer.reports.desk_agents import desk_agent_report
 from batch_dialer.web.access_store import Identity
 from batch_dialer.web.app_state import web_state
 from batch_dialer.web.auth import ApiManager, ApiUser
@@ -330,10 +330,12 @@ def overview(request: Request, campaign_id: int) -> dict[str, Any]:
         for key in ("state_at", "last_seen_at"):
             agent[key] = agent[key].isoformat() if agent[key] else None
         agent.pop("id", None)
+    with state.engine.connect() as conn:
+        lines = desk_agent_report(conn, campaign_id).agents
     return {
         "campaign_id": campaign_id,
         "agents": agents,
-        "by_agent": [row.as_dict() for row in agent_breakdown(state.engine, campaign_id)],
+        "by_agent": [line.as_json() for line in lines],
         "progress": campaign_progress(state.engine, campaign_id),
     }
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, MetaData, select
 from batch_dialer.callcenter.cti import md5_password
 from batch_dialer.campaigns.desk_models import DeskCall, DeskReservation
 from batch_dialer.campaigns.models import CallAttempt, CallTask, DoNotCall, table_of
-from batch_dialer.reports.agent_breakdown import agent_breakdown
+from batch_dialer.reports.desk_agents import desk_agent_report
 from tests.desk.conftest import AGENTS, MANAGER, Desk
 
 _attempt, _task, _desk = table_of(CallAttempt), table_of(CallTask), table_of(DeskCall)
@@ -193,7 +193,8 @@ def test_two_agents_never_get_the_same_contact(
     assert len(seen["amy"]) == len(seen["bob"]) == 3
     assert not set(seen["amy"]) & set(seen["bob"])
     assert len(set(seen["amy"]) | set(seen["bob"])) == 6
-    rows = {row.agent: row for row in agent_breakdown(desk.engine, desk.campaign_id)}
+    with desk.engine.connect() as conn:
+        rows = {line.extension: line for line in desk_agent_report(conn, desk.campaign_id).agents}
     assert rows["amy"].calls == rows["bob"].calls == 3 and rows["amy"].csat == 1.0
 
 
@@ -247,12 +248,13 @@ def test_the_manager_sees_agents_states_and_calls(desk_factory: Callable[..., De
     assert states == {"amy": ("wrap_up", True), "bob": ("offline", False)}
     (row,) = view["by_agent"]
     assert row == {
-        "agent": "amy",
+        "extension": "amy",
         "offered": 1,
         "calls": 1,
         "answered": 1,
-        "talk_s": 61,
-        "scored": 1,
+        "talk_seconds": 61,
+        "mean_talk_seconds": 61.0,
+        "responses": 1,
         "csat": 0.0,
         "dispositions": {"csat": 1},
     }
