@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.web.conftest import SAMPLES, sign_in, stored_counts
 
@@ -143,6 +143,8 @@ def test_api_upload_previews_then_imports(
         assert (batches, contacts, rejected) == (1, counts["imported"], counts["rejected"])
         listed = client.get("/api/imports", headers=_bearer(tokens)).json()
         assert listed[0]["id"] == result["batch_id"] and listed[0]["tag"] == "vip"
+        with web_engine.connect() as conn:  # the batch is named by the uploaded file, not the server's copy
+            assert conn.scalar(text("select file_name from import_batch")) == XLSX.name
         rejects = client.get(f"/api/imports/batches/{result['batch_id']}/rejects", headers=_bearer(tokens))
         assert rejects.status_code == 200 and rejects.content[:2] == b"PK"
         again = client.post(f"/api/imports/{job['job_id']}/confirm", headers=_bearer(tokens))
