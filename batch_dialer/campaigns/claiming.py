@@ -17,7 +17,7 @@ from batch_dialer.campaigns.attempt_states import AttemptState, TaskState, check
 from batch_dialer.campaigns.db_types import UTCDateTime
 from batch_dialer.campaigns.models import CallAttempt, CallTask, DoNotCall, table_of
 
-__all__ = ["ClaimPolicy", "ClaimResult", "claim_due", "expired_claims", "make_token"]
+__all__ = ["ClaimPolicy", "ClaimResult", "claim_due", "expired_claims", "make_token", "token_prefix"]
 
 _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
@@ -53,9 +53,14 @@ class ClaimResult:
     capped: int = 0
 
 
+def token_prefix(campaign_id: int, salt: str) -> str:
+    """What every token of one campaign starts with (retention finds the centre's records by it)."""
+    return f"c{campaign_id}{salt}-"
+
+
 def make_token(campaign_id: int, salt: str, task_id: int, attempt_no: int) -> str:
     """Unique per attempt, so a resubmission is answered 483 instead of dialling again."""
-    return f"c{campaign_id}{salt}-t{task_id}-a{attempt_no}"
+    return f"{token_prefix(campaign_id, salt)}t{task_id}-a{attempt_no}"
 
 
 def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) -> ClaimResult:

@@ -4,8 +4,10 @@ What is kept: every task and attempt with its outcome, keys, times and durations
 aggregates (funnel, outcomes, satisfaction, retry yield); the audit trail keeps only number hashes anyway.
 What goes: the whole numbers in ``call_task`` and ``call_attempt``, and attempt error texts (which may quote
 the centre's answer). Readings where the issue is silent: contacts themselves are the manager's imported
-lists, shared by campaigns, and stay until removed; recordings are held by the centre (§22), not here, so
-there is nothing local to purge. A masked campaign is marked (``campaign.masked_at``) and never touched again.
+lists, shared by campaigns, and stay until removed; recordings are held by the centre, and what we keep of
+them — the 800ing pushes' recording paths and memos (which quote the numbers) — is purged, their numbers
+masked; talk times, keys and outcomes stay. A masked campaign is marked (``campaign.masked_at``) and never
+touched again.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sqlalchemy import Engine, bindparam, select, update
 
 from batch_dialer.callcenter.masking import mask_phone
 from batch_dialer.campaigns.audit_trail import record_in
+from batch_dialer.campaigns.claiming import token_prefix
+from batch_dialer.campaigns.ing800_models import Ing800Push
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table_of
 
 __all__ = ["RetentionResult", "apply_retention", "due_for_retention"]
@@ -24,6 +28,7 @@ __all__ = ["RetentionResult", "apply_retention", "due_for_retention"]
 _campaign = table_of(Campaign)
 _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
+_push = table_of(Ing800Push)
 _FINISHED = ("completed", "cancelled")
 
 
@@ -75,8 +80,21 @@ def apply_retention(engine: Engine, now: datetime, days: int, *, actor: str = "r
                     .values(phone=bindparam("masked"), error=None, code=None),
                     [{"aid": aid, "masked": mask_phone(phone)} for aid, phone in attempts],
                 )
+            salt = conn.scalar(select(_campaign.c.token_salt).where(_campaign.c.id == campaign_id))
+            pushes = conn.execute(
+                select(_push.c.id, _push.c.phone).where(
+                    _push.c.paramvalue.startswith(token_prefix(campaign_id, salt or ""), autoescape=True)
+                )
+            ).all()
+            if pushes:
+                conn.execute(
+                    update(_push)
+                    .where(_push.c.id == bindparam("pid"))
+                    .values(phone=bindparam("masked"), record_file=None, payload=None),
+                    [{"pid": pid, "masked": mask_phone(phone) if phone else None} for pid, phone in pushes],
+                )
             conn.execute(update(_campaign).where(_campaign.c.id == campaign_id).values(masked_at=now))
-            detail = {"days": days, "tasks": len(tasks), "attempts": len(attempts)}
+            detail = {"days": days, "tasks": len(tasks), "attempts": len(attempts), "pushes": len(pushes)}
             record_in(conn, actor, "retention", campaign_id=campaign_id, subject=name, detail=detail, at=now)
         result.campaigns.append(name)
         result.tasks += len(tasks)

@@ -63,3 +63,46 @@ def test_retention_masks_old_finished_campaigns_only(engine: Engine) -> None:
     assert campaign_progress(engine, old) == before  # the figures survive
     assert apply_retention(engine, NOW, 180).campaigns == []  # done once
     assert audit_events(engine, actions=("retention",))[0].subject == "old"
+
+
+def test_retention_purges_the_centres_records_of_old_calls(engine: Engine) -> None:
+    """The 800ing pushes of an old campaign lose their recording path and memo, their number is masked;
+    another campaign's pushes are untouched."""
+    from batch_dialer.campaigns.claiming import make_token
+    from batch_dialer.campaigns.ing800_models import Ing800Push
+
+    seed_contacts(engine, 1)
+    old, recent = make_campaign(engine, "old-800"), make_campaign(engine, "recent-800")
+    campaign, push = table_of(Campaign), table_of(Ing800Push)
+    with engine.begin() as conn:
+        salts = dict(conn.execute(select(campaign.c.id, campaign.c.token_salt)).all())
+        for cid in (old, recent):
+            conn.execute(
+                push.insert().values(
+                    dedup_key=f"k{cid}",
+                    source="push",
+                    paramvalue=make_token(cid, salts[cid], 1, 1),
+                    phone="13800138000",
+                    talk_seconds=42,
+                    record_file="2026/11/01/rec.wav",
+                    payload={"memo": "13800138000"},
+                )
+            )
+    for cid in (old, recent):
+        start(engine, cid, NOW)
+        cancel(engine, cid, NOW)
+    with engine.begin() as conn:
+        conn.execute(
+            update(campaign).where(campaign.c.id == old).values(finished_at=NOW - timedelta(days=200))
+        )
+    apply_retention(engine, NOW, 180)
+    with engine.connect() as conn:
+        rows = {r.dedup_key: r for r in conn.execute(select(push))}
+    purged, kept = rows[f"k{old}"], rows[f"k{recent}"]
+    assert (purged.phone, purged.record_file, purged.payload, purged.talk_seconds) == (
+        "138****8000",
+        None,
+        None,
+        42,
+    )
+    assert (kept.phone, kept.record_file) == ("13800138000", "2026/11/01/rec.wav")
