@@ -7,43 +7,23 @@ Screenshots go to tests/artifacts/desk/ (the README's come from there)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from batch_dialer.campaigns.desk_models import DeskCall, DeskReservation
 from batch_dialer.campaigns.models import CallAttempt, table_of
 from tests.desk.conftest import AGENTS, MANAGER, Desk
 from tests.desk.fake_cti import Callee
-from tests.web.test_browser_e2e import ARGS, CHROMIUM
+from tests.web.test_browser_e2e import browser
+
+__all__ = ["browser"]  # the module-scoped Chromium fixture, shared with the web end-to-end tests
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "desk"
 LEASE_S = 20.0
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
-    if not CHROMIUM.exists():
-        _unavailable(f"no browser at {CHROMIUM} (make browser installs Debian's chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 def _shot(page: Any, name: str) -> None:
