@@ -5,6 +5,7 @@ With REQUIRE_SERVICES=1 (CI) a missing server fails the test; otherwise it is sk
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,19 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found() -> Iterator[None]:
+    """In-process CLI runs call configure_logging(), which sets levels and replaces root handlers;
+    without this a later test inherits `batch_dialer` at WARNING and its caplog sees nothing."""
+    names = ("", "batch_dialer", "apscheduler")
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = list(logging.root.handlers)
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    logging.root.handlers[:] = handlers
 
 
 def _unavailable(what: str, exc: BaseException) -> None:

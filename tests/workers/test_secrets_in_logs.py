@@ -19,6 +19,7 @@ def test_captcha_codes_and_password_never_logged(
     sqlite_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # everything: ours, httpx, httpcore, dramatiq, the simulator
+    caplog.set_level(logging.DEBUG, logger="batch_dialer")  # even if an earlier test set ours higher
     phones = seed_contacts(sqlite_engine, 40)
     cid = make_campaign(
         sqlite_engine, kind="captcha", tts=[], toneid=19, code_digits=8, channels=5, max_attempts=2
