@@ -76,6 +76,7 @@ def _callee(params: Mapping[str, str]) -> str:
 def callctrl(center: SimCenter, params: Mapping[str, str]) -> Reply:
     """``/bridge/callctrl``: dispatch on ``opt``."""
     opt = params.get("opt", "")
+    center.operations[opt[:40]] += 1
     if opt in center.config.unpaid:
         return code_reply(421)
     handler = _HANDLERS.get(opt)

@@ -13,6 +13,7 @@ import hmac
 import itertools
 import random
 import threading
+from collections import Counter
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,6 +69,7 @@ class SimCenter:
             ("submissions", "accepted", "rejected_486", "duplicates_483", "faults_503", "denied_401"), 0
         )
         self.responses: dict[int, int] = {}
+        self.operations: Counter[str] = Counter()  # requests by `opt`: how many polls a dialer made
 
     # -- configuration and faults -------------------------------------------------------------------
     @property
@@ -388,6 +390,7 @@ class SimCenter:
                 "peak_queue": engine.peak_queue,
                 **self.counters,
                 "responses": {str(k): v for k, v in sorted(self.responses.items())},
+                "operations": dict(sorted(self.operations.items())),
                 "calls_total": len(engine.calls),
                 "calls_by_number": dict(engine.calls_by_number),
                 "calls": calls,
