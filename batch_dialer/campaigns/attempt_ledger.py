@@ -7,7 +7,7 @@ what makes "each call placed exactly once" hold through crashes and retries. Eve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,27 +22,31 @@ from batch_dialer.campaigns.attempt_states import (
 )
 from batch_dialer.campaigns.audit_trail import record_in
 from batch_dialer.campaigns.campaign_row import CampaignRow
-from batch_dialer.campaigns.kinds.base import DialJob, PollTarget
-from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact, Opportunity, table_of
+from batch_dialer.campaigns.kinds.base import DialJob
+from batch_dialer.campaigns.models import (
+    CallAttempt,
+    CallTask,
+    Campaign,
+    Contact,
+    DoNotCall,
+    Opportunity,
+    table_of,
+)
 from batch_dialer.campaigns.opt_out import opted_out, record_opt_out
 from batch_dialer.campaigns.task_decision import TaskDecision, decide_task
 
 __all__ = [
     "DialJob",
-    "PollTarget",
     "begin_submit",
-    "due_polls",
     "finish_attempt",
+    "finish_attempt_in",
     "load_campaign",
     "mark_placed",
-    "poll_targets",
     "recent_rejections",
     "reject_attempt",
     "release_attempt",
     "remember_code",
     "renew_submit_lease",
-    "reschedule_poll",
-    "servicetype_for",
 ]
 
 _attempt = table_of(CallAttempt)
@@ -50,6 +54,7 @@ _task = table_of(CallTask)
 _campaign = table_of(Campaign)
 _contact = table_of(Contact)
 _opp = table_of(Opportunity)
+_dnc = table_of(DoNotCall)
 
 
 def _move_attempt(
@@ -110,10 +115,14 @@ def begin_submit(engine: Engine, attempt_id: int, now: datetime, lease_s: float)
             resubmission = renew_submit_lease(conn, attempt_id, now, lease_until)
             if not resubmission:
                 return None
-        row = conn.execute(select(_attempt).where(_attempt.c.id == attempt_id)).one()
+        row = conn.execute(
+            select(_attempt, _task.c.contact_id, _dnc.c.phone.label("dnc_phone"))
+            .join(_task, _task.c.id == _attempt.c.task_id)
+            .outerjoin(_dnc, _dnc.c.phone == _attempt.c.phone)
+            .where(_attempt.c.id == attempt_id)
+        ).one()
         campaign = load_campaign(conn, row.campaign_id)
-        task = conn.execute(select(_task.c.contact_id).where(_task.c.id == row.task_id)).one()
-        contact = _contact_fields(conn, task.contact_id, campaign)
+        contact = _contact_fields(conn, row.contact_id, campaign)
     return DialJob(
         attempt_id=attempt_id,
         task_id=row.task_id,
@@ -125,6 +134,7 @@ def begin_submit(engine: Engine, attempt_id: int, now: datetime, lease_s: float)
         campaign=campaign,
         contact=contact,
         code=row.code,
+        on_dnc=row.dnc_phone is not None,
     )
 
 
@@ -297,87 +307,6 @@ def recent_rejections(engine: Engine, campaign_id: int, run: int) -> int:
     return count
 
 
-def due_polls(engine: Engine, now: datetime, limit: int, interval_s: float) -> list[int]:
-    """Placed attempts whose next poll is due; their next poll moves on so nobody sends them twice."""
-    with engine.begin() as conn:
-        ids = list(
-            conn.scalars(
-                select(_attempt.c.id)
-                .where(_attempt.c.state == AttemptState.PLACED.value, _attempt.c.next_poll_at <= now)
-                .order_by(_attempt.c.next_poll_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        if ids:
-            conn.execute(
-                update(_attempt)
-                .where(_attempt.c.id.in_(ids))
-                .values(next_poll_at=now + timedelta(seconds=max(interval_s, 1.0) * 3))
-            )
-    return ids
-
-
-def poll_targets(engine: Engine, attempt_ids: Sequence[int]) -> list[PollTarget]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                _attempt.c.id,
-                _attempt.c.task_id,
-                _attempt.c.campaign_id,
-                _attempt.c.token,
-                _attempt.c.centre_ref,
-                _attempt.c.placed_at,
-                _attempt.c.answered_at,
-                _attempt.c.poll_deadline,
-                _campaign.c.kind,
-                _campaign.c.ivr_max_seconds,
-                _campaign.c.token_salt,
-            )
-            .join(_campaign, _campaign.c.id == _attempt.c.campaign_id)
-            .where(_attempt.c.id.in_(attempt_ids), _attempt.c.state == AttemptState.PLACED.value)
-        ).all()
-    return [
-        PollTarget(
-            attempt_id=r.id,
-            task_id=r.task_id,
-            campaign_id=r.campaign_id,
-            kind=r.kind,
-            token=r.token,
-            centre_ref=r.centre_ref,
-            placed_at=r.placed_at,
-            answered_at=r.answered_at,
-            poll_deadline=r.poll_deadline,
-            ivr_max_seconds=r.ivr_max_seconds,
-            servicetype=servicetype_for(r.campaign_id, r.token_salt),
-        )
-        for r in rows
-    ]
-
-
-def servicetype_for(campaign_id: int, salt: str) -> str:
-    """The SOAP `servicetype` that tags one campaign's timed TTS calls at the centre."""
-    return f"BATCH_DIALER_C{campaign_id}{salt}".upper()
-
-
-def reschedule_poll(
-    engine: Engine, attempt_id: int, now: datetime, interval_s: float, answered: bool = False
-) -> None:
-    """Not final yet: poll again later (and remember when the callee answered). Not a state change."""
-    with engine.begin() as conn:
-        if answered:
-            conn.execute(
-                update(_attempt)
-                .where(_attempt.c.id == attempt_id, _attempt.c.answered_at.is_(None))
-                .values(answered_at=now)
-            )
-        conn.execute(
-            update(_attempt)
-            .where(_attempt.c.id == attempt_id, _attempt.c.state == AttemptState.PLACED.value)
-            .values(next_poll_at=now + timedelta(seconds=interval_s))
-        )
-
-
 def finish_attempt(
     engine: Engine,
     attempt_id: int,
@@ -389,70 +318,99 @@ def finish_attempt(
     attempt_state: AttemptState = AttemptState.FINAL,
     dials: int = 1,
 ) -> TaskDecision | None:
-    """Record the attempt's outcome (CAS placed→final/unknown) and move its task per the policy.
-
-    ``dials``: how often the centre dialled for this attempt; the extra ones count as the task's
-    attempts and toward the per-number cap like placements of our own.
-    """
-    dials = max(1, dials)
+    """:func:`finish_attempt_in` in a transaction of its own."""
     with engine.begin() as conn:
-        row = _move_attempt(
+        return finish_attempt_in(
             conn,
             attempt_id,
-            [AttemptState.PLACED],
-            attempt_state,
-            {
-                "outcome": outcome.value,
-                "centre_state": centre_state,
-                "keys": keys or None,
-                "finished_at": now,
-                "next_poll_at": None,
-                "dials": dials,
-                "code": None,  # a captcha code is kept only while the call may still need it
-            },
+            now,
+            outcome=outcome,
+            centre_state=centre_state,
+            keys=keys,
+            attempt_state=attempt_state,
+            dials=dials,
         )
-        if row is None:
-            return None
-        if outcome is Outcome.ANSWERED and row.answered_at is None:
-            conn.execute(update(_attempt).where(_attempt.c.id == attempt_id).values(answered_at=now))
-        if dials > 1:
-            conn.execute(
-                update(_task).where(_task.c.id == row.task_id).values(attempts=_task.c.attempts + (dials - 1))
-            )
-        task = dict(conn.execute(select(_task).where(_task.c.id == row.task_id)).one()._mapping)
-        campaign = load_campaign(conn, row.campaign_id)
-        recent: list[datetime] = []
-        if campaign.cap_count and campaign.cap_period_s:
-            since = now - timedelta(seconds=int(campaign.cap_period_s))
-            recent = [
-                placed_at
-                for placed_at, n in conn.execute(
-                    select(_attempt.c.placed_at, _attempt.c.dials).where(
-                        _attempt.c.phone == task["phone"], _attempt.c.placed_at >= since
-                    )
+
+
+def finish_attempt_in(
+    conn: Connection,
+    attempt_id: int,
+    now: datetime,
+    *,
+    outcome: Outcome,
+    centre_state: int | None,
+    keys: dict[str, str] | None,
+    attempt_state: AttemptState = AttemptState.FINAL,
+    dials: int = 1,
+    campaigns: dict[int, CampaignRow] | None = None,
+) -> TaskDecision | None:
+    """In the caller's transaction: record the attempt's outcome (CAS placed→final/unknown) and move its
+    task per the policy.
+
+    ``dials``: how often the centre dialled for this attempt; the extra ones count as the task's
+    attempts and toward the per-number cap like placements of our own. ``campaigns``: rows already
+    loaded in this transaction (a poll batch finishes many attempts of few campaigns).
+    """
+    dials = max(1, dials)
+    row = _move_attempt(
+        conn,
+        attempt_id,
+        [AttemptState.PLACED],
+        attempt_state,
+        {
+            "outcome": outcome.value,
+            "centre_state": centre_state,
+            "keys": keys or None,
+            "finished_at": now,
+            "next_poll_at": None,
+            "dials": dials,
+            "code": None,  # a captcha code is kept only while the call may still need it
+        },
+    )
+    if row is None:
+        return None
+    if outcome is Outcome.ANSWERED and row.answered_at is None:
+        conn.execute(update(_attempt).where(_attempt.c.id == attempt_id).values(answered_at=now))
+    if dials > 1:
+        conn.execute(
+            update(_task).where(_task.c.id == row.task_id).values(attempts=_task.c.attempts + (dials - 1))
+        )
+    task = dict(conn.execute(select(_task).where(_task.c.id == row.task_id)).one()._mapping)
+    campaign = (campaigns or {}).get(row.campaign_id) or load_campaign(conn, row.campaign_id)
+    if campaigns is not None:
+        campaigns[campaign.id] = campaign
+    recent: list[datetime] = []
+    if campaign.cap_count and campaign.cap_period_s:
+        since = now - timedelta(seconds=int(campaign.cap_period_s))
+        recent = [
+            placed_at
+            for placed_at, n in conn.execute(
+                select(_attempt.c.placed_at, _attempt.c.dials).where(
+                    _attempt.c.phone == task["phone"], _attempt.c.placed_at >= since
                 )
-                if placed_at is not None
-                for _ in range(max(1, n or 1))
-            ]
-        decision = decide_task(campaign, task, outcome, now, recent)
-        if opted_out(keys, campaign.settings.get("optout_key")):
-            record_opt_out(conn, task["phone"], campaign.id, campaign.name, now)
-            decision = TaskDecision(TaskState.DNC, None, "opt-out key pressed")
-        record_in(
-            conn,
-            "engine",
-            "dial",
-            campaign_id=campaign.id,
-            phone=task["phone"],
-            detail={"outcome": outcome.value},
-            at=now,
-        )
-        values: dict[str, Any] = {
-            "last_outcome": outcome.value,
-            "updated_at": now,
-            "next_attempt_at": decision.next_attempt_at,
-        }
-        if keys:
-            values["keys"] = keys
-        _move_task(conn, row.task_id, TaskState.IN_FLIGHT, decision.state, values)
+            )
+            if placed_at is not None
+            for _ in range(max(1, n or 1))
+        ]
+    decision = decide_task(campaign, task, outcome, now, recent)
+    if opted_out(keys, campaign.settings.get("optout_key")):
+        record_opt_out(conn, task["phone"], campaign.id, campaign.name, now)
+        decision = TaskDecision(TaskState.DNC, None, "opt-out key pressed")
+    record_in(
+        conn,
+        "engine",
+        "dial",
+        campaign_id=campaign.id,
+        phone=task["phone"],
+        detail={"outcome": outcome.value},
+        at=now,
+    )
+    values: dict[str, Any] = {
+        "last_outcome": outcome.value,
+        "updated_at": now,
+        "next_attempt_at": decision.next_attempt_at,
+    }
+    if keys:
+        values["keys"] = keys
+    _move_task(conn, row.task_id, TaskState.IN_FLIGHT, decision.state, values)
     return decision

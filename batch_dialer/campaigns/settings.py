@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     http_connect_timeout: float = Field(default=3.0, gt=0, description="seconds to connect to the centre")
     soap_operation_timeout: float = Field(default=15.0, gt=0, description="seconds for one SOAP operation")
     poll_interval: float = Field(default=5.0, gt=0, description="seconds between result polls of a call")
+    poll_hints: bool = Field(
+        default=True,
+        description="tail the centre's call log (Guoxin §21) and poll the calls it says ended; the others "
+        "only every 6 poll intervals",
+    )
     pacer_interval: float = Field(default=1.0, gt=0, description="seconds between pacing ticks")
     claim_lease: float = Field(default=30.0, gt=0, description="seconds before an unplaced claim is re-sent")
     worker_threads: int = Field(default=8, ge=1, description="dramatiq threads per worker process")

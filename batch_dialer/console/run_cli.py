@@ -62,6 +62,7 @@ def embedded_engine(
     timings = Timings(
         poll_interval_s=overrides.pop("poll_interval_s", settings.poll_interval),
         claim_lease_s=settings.claim_lease,
+        poll_hints=settings.poll_hints,
     )
     pace = overrides.pop("pacer_interval_s", settings.pacer_interval)
     intervals = Intervals(pace=pace, polls=min(1.0, timings.poll_interval_s), recover=5.0, lifecycle=1.0)

@@ -2,7 +2,8 @@
 
 Each campaign's kind reads the centre and says what it saw (a ``Reading``); this module turns readings
 into ledger moves the same way for every kind: final → outcome, not found → grace then unknown, answered
-awaiting keys → wait until the IVR's longest duration, otherwise poll again until the deadline.
+awaiting keys → wait until the IVR's longest duration, otherwise nothing (the next poll was scheduled when
+this one was handed out). What the batch learnt is written in one transaction.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from batch_dialer.callcenter.errors import CallCenterError
-from batch_dialer.campaigns.attempt_ledger import finish_attempt, poll_targets, reschedule_poll
 from batch_dialer.campaigns.attempt_states import AttemptState, Outcome
 from batch_dialer.campaigns.kinds.base import PollTarget, Reading, ReadingStatus
 from batch_dialer.campaigns.kinds.registry import kind_named
+from batch_dialer.campaigns.poll_ledger import Answered, Finished, poll_targets, record_batch
 from batch_dialer.workers.runtime import Runtime
 
 __all__ = ["NOT_FOUND_GRACE_S", "collect"]
@@ -33,60 +34,64 @@ def collect(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[str, int]:
     by_kind: dict[str, list[PollTarget]] = defaultdict(list)
     for target in poll_targets(runtime.engine, attempt_ids):
         by_kind[target.kind].append(target)
+    answered: list[Answered] = []
+    finished: list[Finished] = []
     for kind_name, targets in by_kind.items():
         readings = kind_named(kind_name).read_results(runtime, targets)
+        now = runtime.clock.now()
         for target in targets:
             reading = readings.get(target.attempt_id)
             if isinstance(reading, CallCenterError) or reading is None:
-                # one failed poll costs one interval, not the batch
+                # one failed poll costs one interval, not the batch (its next poll is already due later)
                 log.warning("poll of %s failed: %s", target.token, reading)
-                reschedule_poll(
-                    runtime.engine, target.attempt_id, runtime.clock.now(), runtime.timings.poll_interval_s
-                )
                 counts["errors"] += 1
                 continue
-            counts[_apply(runtime, target, reading)] += 1
+            verdict = _judge(runtime, target, reading, now)
+            if isinstance(verdict, Finished):
+                finished.append(verdict)
+                counts[verdict.outcome.value] += 1
+            elif isinstance(verdict, Answered):
+                answered.append(verdict)
+                counts["answered_waiting_keys"] += 1
+            else:
+                counts[verdict] += 1
+    record_batch(runtime.engine, runtime.clock.now(), answered, finished)
     return dict(counts)
 
 
-def _apply(runtime: Runtime, target: PollTarget, reading: Reading) -> str:
-    now = runtime.clock.now()
-    interval = runtime.timings.poll_interval_s
+def _judge(
+    runtime: Runtime, target: PollTarget, reading: Reading, now: datetime
+) -> Finished | Answered | str:
     status = reading.status
     if status is ReadingStatus.FINAL and reading.outcome is not None:
-        return _finish(runtime, target, reading.outcome, reading)
+        return _finished(target, reading.outcome, reading)
     if status is ReadingStatus.NOT_FOUND:
         if now - target.placed_at < timedelta(seconds=NOT_FOUND_GRACE_S):
-            reschedule_poll(runtime.engine, target.attempt_id, now, interval)
             return "waiting"
-        return _finish(runtime, target, Outcome.UNKNOWN, reading, AttemptState.UNKNOWN)
+        return _finished(target, Outcome.UNKNOWN, reading, AttemptState.UNKNOWN)
     if status is ReadingStatus.AWAITING_KEYS:
         answered_at = target.answered_at or now
-        if now >= answered_at + timedelta(seconds=target.ivr_max_seconds):
-            return _finish(runtime, target, Outcome.ANSWERED, reading)
-        reschedule_poll(runtime.engine, target.attempt_id, now, interval, answered=target.answered_at is None)
+        keys_until = answered_at + timedelta(seconds=target.ivr_max_seconds)
+        if now >= keys_until:
+            return _finished(target, Outcome.ANSWERED, reading)
+        paced = now + timedelta(seconds=runtime.timings.next_poll_in_s)
+        if target.answered_at is None or paced > keys_until:
+            # keys may come until keys_until: the poll that gives up on them must not come later
+            return Answered(target.attempt_id, min(paced, keys_until), first=target.answered_at is None)
         return "answered_waiting_keys"
     if target.poll_deadline is not None and now >= target.poll_deadline:
-        return _finish(runtime, target, Outcome.UNKNOWN, reading, AttemptState.UNKNOWN)
-    reschedule_poll(runtime.engine, target.attempt_id, now, interval)
+        return _finished(target, Outcome.UNKNOWN, reading, AttemptState.UNKNOWN)
     return "in_progress"
 
 
-def _finish(
-    runtime: Runtime,
-    target: PollTarget,
-    outcome: Outcome,
-    reading: Reading,
-    attempt_state: AttemptState = AttemptState.FINAL,
-) -> str:
-    finish_attempt(
-        runtime.engine,
+def _finished(
+    target: PollTarget, outcome: Outcome, reading: Reading, attempt_state: AttemptState = AttemptState.FINAL
+) -> Finished:
+    return Finished(
         target.attempt_id,
-        runtime.clock.now(),
-        outcome=outcome,
-        centre_state=reading.centre_state,
-        keys=reading.keys if outcome is not Outcome.UNKNOWN else None,
-        attempt_state=attempt_state,
-        dials=reading.dials,
+        outcome,
+        reading.centre_state,
+        reading.keys if outcome is not Outcome.UNKNOWN else None,
+        attempt_state,
+        reading.dials,
     )
-    return outcome.value

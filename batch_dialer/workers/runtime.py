@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 
-from batch_dialer.callcenter.capabilities import CentreAdapter, TimedTtsCalls, capability_name
+from batch_dialer.callcenter.capabilities import CallLogQuery, CentreAdapter, TimedTtsCalls, capability_name
 from batch_dialer.campaigns.clock import Clock, system_clock
 
-__all__ = ["MissingCapability", "Runtime", "Timings", "current_runtime", "install_runtime"]
+__all__ = [
+    "HINTED_POLL_FACTOR",
+    "MissingCapability",
+    "Runtime",
+    "Timings",
+    "current_runtime",
+    "install_runtime",
+]
+
+
+#: With hints that calls ended (the centre's call log), a call nobody hinted at is still polled, this
+#: many poll intervals apart: the safety net for a log row that never came.
+HINTED_POLL_FACTOR = 6.0
 
 
 @dataclass(frozen=True)
@@ -24,6 +36,16 @@ class Timings:
     claim_lease_s: float = 30.0  # a claimed attempt not placed by then is sent again
     poll_batch: int = 50  # attempts polled by one message
     bad_data_run: int = 5  # this many 400/420 answers in a row pause a campaign (one is one contact's)
+    poll_hints: bool = False  # the scheduler tails the centre's call log and polls ended calls at once
+
+    @property
+    def next_poll_in_s(self) -> float:
+        """How far ahead a poll handed out schedules the next one."""
+        return self.poll_interval_s * (HINTED_POLL_FACTOR if self.poll_hints else 1.0)
+
+    def for_centre(self, centre: object) -> Timings:
+        """Hints only from a centre that has a call log to read them from."""
+        return replace(self, poll_hints=self.poll_hints and isinstance(centre, CallLogQuery))
 
 
 class MissingCapability(RuntimeError):

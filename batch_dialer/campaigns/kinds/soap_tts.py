@@ -21,7 +21,6 @@ from pydantic import Field, ValidationInfo, field_validator
 from batch_dialer.callcenter.capabilities import LoadMonitor, TimedTtsCalls
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.callcenter.results import TextToCall, TextToCallState
-from batch_dialer.campaigns.attempt_ledger import servicetype_for
 from batch_dialer.campaigns.attempt_states import Outcome
 from batch_dialer.campaigns.kinds.base import (
     CampaignKind,
@@ -35,6 +34,7 @@ from batch_dialer.campaigns.kinds.base import (
     ReadingStatus,
     check_template,
 )
+from batch_dialer.campaigns.poll_ledger import servicetype_for
 from batch_dialer.campaigns.tts_templates import render_tts
 
 __all__ = ["CENTRE_TRIES", "SoapTtsKind", "SoapTtsOptions", "reading_of_timed_call"]

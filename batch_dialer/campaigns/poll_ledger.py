@@ -1,0 +1,171 @@
+"""The database side of result polling, written once per result rather than once per poll.
+
+Handing a poll out schedules the next one (``due_polls``), so a poll that learns nothing new writes
+nothing; what a batch of polls did learn (answers, final results) is written in one transaction
+(``record_batch``). Hints that calls ended — the centre's call log — bring their next poll forward
+(``poll_sooner``); without hints an attempt is simply polled again after the interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select, update
+
+from batch_dialer.campaigns.attempt_ledger import finish_attempt_in
+from batch_dialer.campaigns.attempt_states import AttemptState, Outcome
+from batch_dialer.campaigns.campaign_row import CampaignRow
+from batch_dialer.campaigns.kinds.base import PollTarget
+from batch_dialer.campaigns.models import CallAttempt, Campaign, table_of
+
+__all__ = [
+    "Answered",
+    "Finished",
+    "due_polls",
+    "poll_sooner",
+    "poll_targets",
+    "record_batch",
+    "servicetype_for",
+]
+
+_attempt = table_of(CallAttempt)
+_campaign = table_of(Campaign)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Not final, but worth writing: the callee answered (``first`` time: remember when) and keys may
+    follow until the IVR's longest duration, so the next poll must come no later than ``next_poll_at``."""
+
+    attempt_id: int
+    next_poll_at: datetime
+    first: bool = True
+
+
+@dataclass(frozen=True)
+class Finished:
+    attempt_id: int
+    outcome: Outcome
+    centre_state: int | None
+    keys: dict[str, str] | None
+    attempt_state: AttemptState = AttemptState.FINAL
+    dials: int = 1
+
+
+def due_polls(engine: Engine, now: datetime, limit: int, next_in_s: float) -> list[int]:
+    """Placed attempts whose poll is due, with their next poll already set ``next_in_s`` ahead: the
+    poll itself then writes only what it learns, and nobody sends the same attempt twice meanwhile."""
+    with engine.begin() as conn:
+        ids = list(
+            conn.scalars(
+                select(_attempt.c.id)
+                .where(_attempt.c.state == AttemptState.PLACED.value, _attempt.c.next_poll_at <= now)
+                .order_by(_attempt.c.next_poll_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if ids:
+            conn.execute(
+                update(_attempt)
+                .where(_attempt.c.id.in_(ids))
+                .values(next_poll_at=now + timedelta(seconds=max(next_in_s, 0.05)))
+            )
+    return ids
+
+
+def poll_sooner(engine: Engine, phones: Collection[str], now: datetime) -> int:
+    """The centre says calls to these numbers ended: poll our placed attempts to them at once."""
+    if not phones:
+        return 0
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                update(_attempt)
+                .where(
+                    _attempt.c.state == AttemptState.PLACED.value,
+                    _attempt.c.phone.in_(list(phones)),
+                    _attempt.c.next_poll_at > now,
+                )
+                .values(next_poll_at=now)
+            ).rowcount
+            or 0
+        )
+
+
+def poll_targets(engine: Engine, attempt_ids: Sequence[int]) -> list[PollTarget]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                _attempt.c.id,
+                _attempt.c.task_id,
+                _attempt.c.campaign_id,
+                _attempt.c.token,
+                _attempt.c.centre_ref,
+                _attempt.c.placed_at,
+                _attempt.c.answered_at,
+                _attempt.c.poll_deadline,
+                _campaign.c.kind,
+                _campaign.c.ivr_max_seconds,
+                _campaign.c.token_salt,
+            )
+            .join(_campaign, _campaign.c.id == _attempt.c.campaign_id)
+            .where(_attempt.c.id.in_(attempt_ids), _attempt.c.state == AttemptState.PLACED.value)
+        ).all()
+    return [
+        PollTarget(
+            attempt_id=r.id,
+            task_id=r.task_id,
+            campaign_id=r.campaign_id,
+            kind=r.kind,
+            token=r.token,
+            centre_ref=r.centre_ref,
+            placed_at=r.placed_at,
+            answered_at=r.answered_at,
+            poll_deadline=r.poll_deadline,
+            ivr_max_seconds=r.ivr_max_seconds,
+            servicetype=servicetype_for(r.campaign_id, r.token_salt),
+        )
+        for r in rows
+    ]
+
+
+def servicetype_for(campaign_id: int, salt: str) -> str:
+    """The SOAP `servicetype` that tags one campaign's timed TTS calls at the centre."""
+    return f"BATCH_DIALER_C{campaign_id}{salt}".upper()
+
+
+def record_batch(
+    engine: Engine, now: datetime, answered: Sequence[Answered], finished: Sequence[Finished]
+) -> int:
+    """What one poll batch learnt, in one transaction; returns how many attempts it finished."""
+    if not answered and not finished:
+        return 0
+    done = 0
+    campaigns: dict[int, CampaignRow] = {}
+    with engine.begin() as conn:
+        for item in answered:
+            values: dict[str, datetime] = {"next_poll_at": item.next_poll_at}
+            if item.first:
+                values["answered_at"] = now
+            conn.execute(
+                update(_attempt)
+                .where(_attempt.c.id == item.attempt_id, _attempt.c.state == AttemptState.PLACED.value)
+                .values(**values)
+            )
+        for fin in finished:
+            decision = finish_attempt_in(
+                conn,
+                fin.attempt_id,
+                now,
+                outcome=fin.outcome,
+                centre_state=fin.centre_state,
+                keys=fin.keys,
+                attempt_state=fin.attempt_state,
+                dials=fin.dials,
+                campaigns=campaigns,
+            )
+            done += decision is not None
+    return done

@@ -1,0 +1,133 @@
+"""Results are written once per result, and the call log tells which calls to poll (issue 13)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, event, select
+
+from batch_dialer.callcenter import connect
+from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due
+from batch_dialer.campaigns.database import open_database
+from batch_dialer.campaigns.lifecycle import start
+from batch_dialer.campaigns.models import CallAttempt, table_of
+from batch_dialer.campaigns.poll_ledger import due_polls
+from batch_dialer.workers.collecting import collect
+from batch_dialer.workers.placing import place
+from batch_dialer.workers.runtime import Runtime, Timings
+from tests.engine_support import (
+    attempts_by_phone,
+    expected_attempts,
+    make_campaign,
+    run_to_completion,
+    seed_contacts,
+    wait_for,
+)
+from tests.simulator_fixtures import running_simulator
+
+_attempt = table_of(CallAttempt)
+
+
+def _POLICY(campaign_id: int) -> ClaimPolicy:
+    return ClaimPolicy(
+        campaign_id=campaign_id, token_salt="", cap_count=None, cap_period_s=None, lease_s=30.0
+    )
+
+
+def _polls_per_call(
+    sqlite_engine: Engine, hints: bool, seed: int
+) -> tuple[float, dict[str, tuple[int, str]]]:
+    phones = seed_contacts(sqlite_engine, 30)
+    cid = make_campaign(sqlite_engine, max_attempts=1, channels=10, ivr_max_seconds=4)
+    with running_simulator(channels=10, speed=10, seed=seed) as sim:  # calls of 0.3-7.5 s
+        centre = connect(sim.base_url, None)
+        run_to_completion(
+            sqlite_engine,
+            centre,
+            cid,
+            timings=Timings(poll_interval_s=0.3, claim_lease_s=10, poll_hints=hints),
+        )
+        truth = sim.center.truth()
+    polls = truth["operations"].get("IVR_TTS_CALL_RESULT", 0)
+    assert truth["calls_total"] == len(phones)
+    return polls / len(phones), attempts_by_phone(sqlite_engine, cid)
+
+
+def test_call_log_hints_cut_the_polls_and_change_no_outcome(sqlite_engine: Engine, tmp_path: Path) -> None:
+    other = open_database(f"sqlite:///{tmp_path / 'plain.db'}")
+    hinted, hinted_tasks = _polls_per_call(sqlite_engine, hints=True, seed=5)
+    plain, plain_tasks = _polls_per_call(other, hints=False, seed=5)
+    assert hinted_tasks == plain_tasks  # the same outcomes, whichever way the results were found
+    assert {p: expected_attempts(5, p, 1) for p in hinted_tasks} == hinted_tasks
+    # polled every 0.3 s without hints; with them about once or twice (a poll before the call ends
+    # is the safety net's, 6 intervals apart)
+    assert hinted < 3 and plain > 2 * hinted, (hinted, plain)
+
+
+def test_a_poll_that_learns_nothing_writes_nothing(sqlite_engine: Engine) -> None:
+    """An in-progress call: its next poll was set when the poll was handed out; collect commits nothing."""
+    seed_contacts(sqlite_engine, 3)
+    cid = make_campaign(sqlite_engine, max_attempts=1, channels=3)
+    commits: list[int] = []
+    with running_simulator(channels=3, speed=1, seed=2) as sim:  # real time: 20-60 s calls
+        centre = connect(sim.base_url, None)
+
+        now = datetime.now(UTC)
+        start(sqlite_engine, cid, now)
+        runtime = Runtime(sqlite_engine, centre, timings=Timings(poll_interval_s=5))
+        ids = claim_due(
+            sqlite_engine,
+            _POLICY(cid),
+            3,
+            now,
+        ).attempt_ids
+        for attempt_id in ids:
+            assert place(runtime, attempt_id) == "placed"
+        handed = due_polls(sqlite_engine, now + timedelta(seconds=6), 10, 5.0)
+        assert sorted(handed) == sorted(ids)
+        with sqlite_engine.connect() as conn:
+            before = conn.execute(select(_attempt).order_by(_attempt.c.id)).all()
+
+        def count(conn: object) -> None:
+            commits.append(1)
+
+        event.listen(sqlite_engine, "commit", count)
+        counts = collect(runtime, handed)
+        event.remove(sqlite_engine, "commit", count)
+    assert counts == {"in_progress": 3}
+    assert commits == []
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(_attempt).order_by(_attempt.c.id)).all() == before
+
+
+def test_a_batch_of_results_is_one_transaction(sqlite_engine: Engine) -> None:
+    seed_contacts(sqlite_engine, 6)
+    cid = make_campaign(sqlite_engine, max_attempts=1, channels=6, ivr_max_seconds=0)
+    commits: list[int] = []
+    with running_simulator(channels=6, speed=600, seed=4) as sim:  # calls end within a fraction of a second
+        centre = connect(sim.base_url, None)
+
+        now = datetime.now(UTC)
+        start(sqlite_engine, cid, now)
+        runtime = Runtime(sqlite_engine, centre, timings=Timings(poll_interval_s=5))
+        ids = claim_due(
+            sqlite_engine,
+            _POLICY(cid),
+            6,
+            now,
+        ).attempt_ids
+        for attempt_id in ids:
+            place(runtime, attempt_id)
+        wait_for(lambda: sim.center.truth()["channels_in_use"] == 0, 30, "every call ended")
+
+        def count(conn: object) -> None:
+            commits.append(1)
+
+        event.listen(sqlite_engine, "commit", count)
+        counts = collect(runtime, ids)
+        event.remove(sqlite_engine, "commit", count)
+    assert sum(counts.values()) == 6 and "in_progress" not in counts
+    assert len(commits) == 1
+    with sqlite_engine.connect() as conn:
+        assert set(conn.scalars(select(_attempt.c.state))) <= {"final", "unknown"}
