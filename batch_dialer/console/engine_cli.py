@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
-import dramatiq
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,11 +29,16 @@ from batch_dialer.scheduler.report_job import report_exporter
 from batch_dialer.scheduler.service import Intervals, SchedulerService
 from batch_dialer.workers.actors import declare_actors
 from batch_dialer.workers.broker import broker_from_url
-from batch_dialer.workers.runtime import Runtime, Timings, install_runtime
+from batch_dialer.workers.pools import WorkerPools
+from batch_dialer.workers.runtime import HINTED_POLL_FACTOR, Runtime, Timings, install_runtime
 
 __all__ = ["register", "run_worker_process"]
 
 log = logging.getLogger("batch_dialer.engine")
+
+#: how long an idle worker consumer waits before it looks at Redis again (messages come from another
+#: process, so nothing wakes it sooner): about a pacer tick's share of the channel-idle gap
+DIAL_WAIT_MS = 20
 
 
 def _scaled_settings(command: str) -> Settings:
@@ -56,8 +60,12 @@ def _wait_for_signal(beat: Callable[[], None] | None = None) -> None:
             beat()
 
 
-def _timings(settings: Settings) -> Timings:
-    return Timings(poll_interval_s=settings.poll_interval, claim_lease_s=settings.claim_lease)
+def _timings(settings: Settings, centre: object) -> Timings:
+    return Timings(
+        poll_interval_s=settings.poll_interval,
+        claim_lease_s=settings.claim_lease,
+        poll_hints=settings.poll_hints,
+    ).for_centre(centre)
 
 
 def scheduler(
@@ -70,7 +78,7 @@ def scheduler(
     centre = open_adapter_for(settings)
     broker = broker_from_url(settings.redis_url, settings.redis_namespace)
     actors = declare_actors(broker)
-    timings = _timings(settings)
+    timings = _timings(settings, centre)
     dispatcher = Dispatcher(
         engine,
         centre,
@@ -79,6 +87,8 @@ def scheduler(
         claim_lease_s=timings.claim_lease_s,
         poll_interval_s=timings.poll_interval_s,
         poll_batch=timings.poll_batch,
+        poll_hints=timings.poll_hints,
+        hinted_poll_factor=HINTED_POLL_FACTOR,
     )
     lease = RedisLease(broker.client, f"{settings.redis_namespace}:scheduler-lease", ttl_s=lease_ttl)
     service = SchedulerService(
@@ -127,17 +137,22 @@ def run_worker_process(threads: int) -> None:
     engine = open_engine(settings)
     centre = open_adapter_for(settings)
     install_runtime(
-        Runtime(engine=engine, centre=centre, timings=_timings(settings), soap_factory=soap_factory(settings))
+        Runtime(
+            engine=engine,
+            centre=centre,
+            timings=_timings(settings, centre),
+            soap_factory=soap_factory(settings),
+        )
     )
     broker = broker_from_url(settings.redis_url, settings.redis_namespace)
     declare_actors(broker)
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
-    worker.start()
+    # placements come from the scheduler's process, so only the wait bounds how long one sits in Redis
+    pools = WorkerPools.start(broker, threads, wait_ms=DIAL_WAIT_MS)
     log.info("worker started with %d threads", threads)
     try:
         _wait_for_signal()
     finally:
-        worker.stop(timeout=10_000)
+        pools.stop()
         broker.close()
 
 

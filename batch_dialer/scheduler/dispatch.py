@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
 
-from batch_dialer.callcenter.capabilities import CentreAdapter, LoadMonitor
+from batch_dialer.callcenter.capabilities import CallLogQuery, CentreAdapter, LoadMonitor
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.callcenter.results import MonitorReading
-from batch_dialer.campaigns.attempt_ledger import due_polls
 from batch_dialer.campaigns.attempt_states import AttemptState, TaskState
 from batch_dialer.campaigns.campaign_row import CampaignRow
 from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due, expired_claims
@@ -24,6 +23,8 @@ from batch_dialer.campaigns.kinds.base import Pacing
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.lifecycle import finish_if_done, stop_at_end
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table_of
+from batch_dialer.campaigns.poll_ledger import due_polls, poll_sooner
+from batch_dialer.scheduler.ended_calls import CallLogTail
 from batch_dialer.scheduler.pacer import ChannelSharer, Pacer
 
 __all__ = ["Dispatcher", "Senders", "TickReport"]
@@ -33,7 +34,8 @@ _campaign = table_of(Campaign)
 _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
 
-_CONGESTION_CODES = (480, 486, 503)
+#: claimed attempts per placement message
+PLACE_CHUNK = 4
 _UNSEEN = (AttemptState.QUEUED.value, AttemptState.SUBMITTING.value)
 _BUSY = (*_UNSEEN, AttemptState.PLACED.value)
 
@@ -57,6 +59,8 @@ class Senders:
 
     place: Callable[[int], Any]
     poll: Callable[[list[int]], Any]
+    #: several claimed attempts in one message; without it each goes alone through ``place``
+    place_many: Callable[[list[int]], Any] | None = None
 
 
 @dataclass
@@ -83,6 +87,8 @@ class Dispatcher:
         poll_interval_s: float = 5.0,
         poll_batch: int = 50,
         monitor_lag_s: float = 0.0,
+        poll_hints: bool = False,
+        hinted_poll_factor: float = 6.0,
     ) -> None:
         self.engine = engine
         self.centre = centre
@@ -99,6 +105,8 @@ class Dispatcher:
         self._error_share = 0.0  # smoothed share of 503s among this centre's submissions
         self.last_report = TickReport()
         self._access = _CentreOnly(engine, centre)
+        self.hinted_poll_factor = hinted_poll_factor
+        self.call_log_tail = CallLogTail(centre) if poll_hints and isinstance(centre, CallLogQuery) else None
 
     # -- pacing ----------------------------------------------------------------------------------
 
@@ -126,7 +134,12 @@ class Dispatcher:
         report.reading, report.allowance = reading, allowance
         report.effective_channels, report.channels = pacer.effective_channels, pacer.channels
         if allowance > 0:
-            due = self._due_counts(campaigns, now, allowance)
+            # one campaign takes the whole allowance (its claim finds how many are due)
+            due = (
+                {campaigns[0].id: allowance}
+                if len(campaigns) == 1
+                else self._due_counts(campaigns, now, allowance)
+            )
             shares = self.sharer.share(allowance, [(c.id, c.priority, due.get(c.id, 0)) for c in campaigns])
             by_id = {c.id: c for c in campaigns}
             for cid, n in shares.items():
@@ -136,12 +149,22 @@ class Dispatcher:
                 if not self.may_claim():
                     break
                 result = claim_due(self.engine, self._claim_policy(by_id[cid]), n, now)
-                for attempt_id in result.attempt_ids:
-                    self.senders.place(attempt_id)
+                self._send_placements(result.attempt_ids)
                 pacer.record_sent(len(result.attempt_ids))
                 report.claimed[cid] = len(result.attempt_ids)
         self.last_report = report
         return report
+
+    def _send_placements(self, ids: Sequence[int]) -> None:
+        """In messages of at most ``PLACE_CHUNK``: fewer Redis round trips, and still spread over the
+        worker threads so the last call of a tick does not wait for the others' requests."""
+        place_many = self.senders.place_many
+        if place_many is None or len(ids) == 1:
+            for attempt_id in ids:
+                self.senders.place(attempt_id)
+            return
+        for start in range(0, len(ids), PLACE_CHUNK):
+            place_many(list(ids[start : start + PLACE_CHUNK]))
 
     def _dialable_campaigns(self, now: datetime) -> list[CampaignRow]:
         with self.engine.connect() as conn:
@@ -184,42 +207,30 @@ class Dispatcher:
 
     def _feedback(self, since: datetime, now: datetime) -> tuple[int, int, int, int]:
         """(calls not visible at the centre yet, 486/480 refusals and 503 errors since the last tick,
-        placements since the last tick)."""
+        placements since the last tick), in one statement that only reads the attempts in flight and
+        those that ended since the last tick (the state and finish-time indexes keep it so however many
+        finished attempts the table holds)."""
+        state, placed_at, finished_at = _attempt.c.state, _attempt.c.placed_at, _attempt.c.finished_at
+        placed = AttemptState.PLACED.value
+        lag = now - timedelta(seconds=self.monitor_lag_s)
+        unseen: ColumnElement[bool] = state.in_(_UNSEEN)
+        if self.monitor_lag_s > 0:
+            unseen = or_(unseen, and_(state == placed, placed_at > lag))
+        refused = and_(state == AttemptState.ABANDONED.value, finished_at >= since)
+
+        def count(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
         with self.engine.connect() as conn:
-            unseen = conn.scalar(select(func.count()).where(_attempt.c.state.in_(_UNSEEN))) or 0
-            if self.monitor_lag_s > 0:
-                unseen += (
-                    conn.scalar(
-                        select(func.count()).where(
-                            _attempt.c.state == AttemptState.PLACED.value,
-                            _attempt.c.placed_at > now - timedelta(seconds=self.monitor_lag_s),
-                        )
-                    )
-                    or 0
-                )
-            refused: dict[int, int] = dict(
-                conn.execute(
-                    select(_attempt.c.centre_state, func.count())
-                    .where(
-                        _attempt.c.state == AttemptState.ABANDONED.value,
-                        _attempt.c.centre_state.in_(_CONGESTION_CODES),
-                        _attempt.c.finished_at >= since,
-                    )
-                    .group_by(_attempt.c.centre_state)
-                ).all()
-            )
-            # calls still in flight that were placed since the last tick (the state index keeps this
-            # cheap however many finished attempts the table holds)
-            placed = (
-                conn.scalar(
-                    select(func.count()).where(
-                        _attempt.c.state == AttemptState.PLACED.value, _attempt.c.placed_at >= since
-                    )
-                )
-                or 0
-            )
-        explicit = int(refused.get(486, 0)) + int(refused.get(480, 0))
-        return int(unseen), explicit, int(refused.get(503, 0)), int(placed)
+            row = conn.execute(
+                select(
+                    count(unseen),
+                    count(and_(refused, _attempt.c.centre_state.in_((480, 486)))),
+                    count(and_(refused, _attempt.c.centre_state == 503)),
+                    count(and_(state == placed, placed_at >= since)),
+                ).where(or_(state.in_(_BUSY), refused))
+            ).one()
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     def _congested(self, refusals: int, errors: int, placed: int) -> bool:
         """486/480 say "slow down" outright; a 503 now and then is noise, a steady majority is load."""
@@ -281,8 +292,16 @@ class Dispatcher:
     # -- polling, recovery, lifecycle ------------------------------------------------------------
 
     def dispatch_polls(self) -> int:
-        """Send the due result polls in batches (one message, many attempts)."""
-        ids = due_polls(self.engine, self.clock.now(), self.poll_batch * 40, self.poll_interval_s)
+        """Send the due result polls in batches (one message, many attempts). With the centre's call log,
+        calls it says ended are polled at once and the others only now and then (the safety net)."""
+        now = self.clock.now()
+        next_in = self.poll_interval_s
+        if self.call_log_tail is not None:
+            ended = self.call_log_tail.ended_since_last(now)
+            if ended is not None:
+                poll_sooner(self.engine, ended, now)
+                next_in = self.poll_interval_s * self.hinted_poll_factor
+        ids = due_polls(self.engine, now, self.poll_batch * 40, next_in)
         for start in range(0, len(ids), self.poll_batch):
             self.senders.poll(ids[start : start + self.poll_batch])
         return len(ids)

@@ -24,7 +24,8 @@ from batch_dialer.scheduler.report_job import report_exporter
 from batch_dialer.scheduler.service import Intervals, SchedulerService
 from batch_dialer.workers.actors import Actors, declare_actors
 from batch_dialer.workers.broker import broker_from_url
-from batch_dialer.workers.runtime import Runtime, Timings, install_runtime
+from batch_dialer.workers.pools import WorkerPools
+from batch_dialer.workers.runtime import HINTED_POLL_FACTOR, Runtime, Timings, install_runtime
 
 __all__ = ["EmbeddedEngine", "senders_for"]
 
@@ -35,6 +36,7 @@ def senders_for(actors: Actors) -> Senders:
     return Senders(
         place=lambda attempt_id: actors.place_attempt.send(attempt_id),
         poll=lambda attempt_ids: actors.poll_attempts.send(attempt_ids),
+        place_many=lambda attempt_ids: actors.place_attempts.send(attempt_ids),
     )
 
 
@@ -55,9 +57,9 @@ class EmbeddedEngine:
         soap_factory: Callable[[], GuoxinSoap] | None = None,
         run_workers: bool = True,
         run_scheduler: bool = True,
-        worker_timeout_ms: int = 100,
+        worker_timeout_ms: int = 500,
     ) -> None:
-        self.timings = timings or Timings()
+        self.timings = (timings or Timings()).for_centre(centre)
         self.runtime = Runtime(
             engine=engine, centre=centre, clock=clock, timings=self.timings, soap_factory=soap_factory
         )
@@ -71,6 +73,8 @@ class EmbeddedEngine:
             claim_lease_s=self.timings.claim_lease_s,
             poll_interval_s=self.timings.poll_interval_s,
             poll_batch=self.timings.poll_batch,
+            poll_hints=self.timings.poll_hints,
+            hinted_poll_factor=HINTED_POLL_FACTOR,
         )
         self.service = SchedulerService(
             self.dispatcher,
@@ -79,18 +83,16 @@ class EmbeddedEngine:
             report_job=report_exporter(engine, centre if isinstance(centre, CallCenter) else None),
         )
         self.threads = threads
-        self.worker_timeout_ms = worker_timeout_ms  # how long an idle consumer waits before polling again
+        # the longest an idle consumer waits before it looks again (enqueues in this process wake it at once)
+        self.worker_timeout_ms = worker_timeout_ms
         self.run_workers = run_workers
         self.run_scheduler = run_scheduler
-        self.worker: dramatiq.Worker | None = None
+        self.pools: WorkerPools | None = None
 
     def __enter__(self) -> Self:
         install_runtime(self.runtime)
         if self.run_workers:
-            self.worker = dramatiq.Worker(
-                self.broker, worker_threads=self.threads, worker_timeout=self.worker_timeout_ms
-            )
-            self.worker.start()
+            self.pools = WorkerPools.start(self.broker, self.threads, wait_ms=self.worker_timeout_ms)
         if self.run_scheduler:
             self.service.start()
         return self
@@ -103,8 +105,8 @@ class EmbeddedEngine:
     def close(self) -> None:
         if self.run_scheduler:
             self.service.stop()
-        if self.worker is not None:
-            self.worker.stop(timeout=10_000)
-            self.worker = None
+        if self.pools is not None:
+            self.pools.stop()
+            self.pools = None
         self.broker.close()
         install_runtime(None)

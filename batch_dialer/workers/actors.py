@@ -6,6 +6,7 @@ redelivered message is harmless and a lost one is re-sent by the scheduler.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from batch_dialer.workers.placing import place
 from batch_dialer.workers.runtime import current_runtime
 
 __all__ = ["DIAL_QUEUE", "POLL_QUEUE", "Actors", "declare_actors"]
+
+log = logging.getLogger("batch_dialer.workers.actors")
 
 DIAL_QUEUE = "dial"
 POLL_QUEUE = "poll"
@@ -33,6 +36,18 @@ def place_attempt(attempt_id: int) -> None:
     place(current_runtime(), attempt_id)
 
 
+def place_attempts(attempt_ids: list[int]) -> None:
+    """Several claimed attempts in one message (one Redis round trip instead of one each). One that fails
+    in transit does not hold up the rest: its lease is already expired (see placing), so the scheduler's
+    recovery re-sends it on its own within a few seconds, as a resubmission that asks the centre first."""
+    runtime = current_runtime()
+    for attempt_id in attempt_ids:
+        try:
+            place(runtime, attempt_id)
+        except Exception as exc:
+            log.warning("placing attempt %d failed (%s); the scheduler re-sends it", attempt_id, exc)
+
+
 def poll_attempts(attempt_ids: list[int]) -> None:
     collect(current_runtime(), attempt_ids)
 
@@ -40,6 +55,7 @@ def poll_attempts(attempt_ids: list[int]) -> None:
 @dataclass(frozen=True)
 class Actors:
     place_attempt: dramatiq.Actor[[int], None]
+    place_attempts: dramatiq.Actor[[list[int]], None]
     poll_attempts: dramatiq.Actor[[list[int]], None]
 
 
@@ -47,7 +63,7 @@ def declare_actors(broker: dramatiq.Broker) -> Actors:
     """Register the actors on `broker` (once per broker)."""
     existing = broker.actors if hasattr(broker, "actors") else {}
     if "place_attempt" in existing:
-        return Actors(existing["place_attempt"], existing["poll_attempts"])
+        return Actors(existing["place_attempt"], existing["place_attempts"], existing["poll_attempts"])
     return Actors(
         place_attempt=dramatiq.Actor(
             place_attempt,
@@ -56,6 +72,14 @@ def declare_actors(broker: dramatiq.Broker) -> Actors:
             queue_name=DIAL_QUEUE,
             priority=0,
             options=dict(_RETRY_OPTIONS),
+        ),
+        place_attempts=dramatiq.Actor(
+            place_attempts,
+            broker=broker,
+            actor_name="place_attempts",
+            queue_name=DIAL_QUEUE,
+            priority=0,
+            options={**_RETRY_OPTIONS, "max_retries": 0},
         ),
         poll_attempts=dramatiq.Actor(
             poll_attempts,

@@ -10,6 +10,8 @@ from typing import Any
 
 from dramatiq.brokers.redis import RedisBroker
 
+from batch_dialer.workers.waking_broker import WakingRedisBroker
+
 __all__ = ["broker_from_url", "redis_client_from_url"]
 
 # A crashed worker's unacked messages come back after this; our own claim leases are faster.
@@ -32,4 +34,4 @@ def redis_client_from_url(url: str | None) -> Any:
 def broker_from_url(url: str | None, namespace: str = "dialer", client: Any = None) -> RedisBroker:
     """A RedisBroker on `url` (or on `client`, e.g. a shared fakeredis), keys under `namespace`."""
     client = client if client is not None else redis_client_from_url(url)
-    return RedisBroker(client=client, namespace=namespace, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS)
+    return WakingRedisBroker(client=client, namespace=namespace, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS)

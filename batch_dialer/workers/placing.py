@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from batch_dialer.callcenter.errors import (
     BadParameters,
@@ -133,9 +133,7 @@ def _dial_time_refusal(
 ) -> tuple[TaskState, datetime | None, str] | None:
     """(task state, when to try again, why) if this call must not be placed now."""
     campaign = job.campaign
-    with runtime.engine.connect() as conn:
-        status = conn.scalar(select(_campaign.c.status).where(_campaign.c.id == job.campaign_id))
-        on_dnc = conn.scalar(select(_dnc.c.phone).where(_dnc.c.phone == job.phone)) is not None
+    status, on_dnc = campaign.status, job.on_dnc  # read with the claim, in one transaction
     if on_dnc:
         return (TaskState.DNC, None, "do-not-call")
     if status == "cancelled":

@@ -91,6 +91,7 @@ class DialJob:
     campaign: CampaignRow
     contact: dict[str, Any]
     code: str | None
+    on_dnc: bool = False  # the number is on the do-not-call list (read in the same transaction)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""Placements never wait behind polls, and an idle consumer wakes the moment a message is enqueued
+(issue 13: the time a freed channel stands idle)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import dramatiq
+
+from batch_dialer.workers.actors import DIAL_QUEUE, POLL_QUEUE
+from batch_dialer.workers.broker import broker_from_url
+from batch_dialer.workers.pools import WorkerPools
+from tests.engine_support import wait_for
+
+
+def _actors(
+    broker: dramatiq.Broker, release: threading.Event, done: list[str]
+) -> tuple[dramatiq.Actor[[str], None], dramatiq.Actor[[str], None]]:
+    def dial(name: str) -> None:
+        done.append(name)
+
+    def poll(name: str) -> None:
+        release.wait(30)  # a poll batch whose requests hang
+        done.append(name)
+
+    return (
+        dramatiq.Actor(
+            dial, broker=broker, actor_name="t_dial", queue_name=DIAL_QUEUE, priority=0, options={}
+        ),
+        dramatiq.Actor(
+            poll, broker=broker, actor_name="t_poll", queue_name=POLL_QUEUE, priority=0, options={}
+        ),
+    )
+
+
+def test_a_placement_goes_out_while_every_poll_thread_hangs() -> None:
+    broker = broker_from_url(None, namespace="pools-test")
+    release, done = threading.Event(), []
+    dial, poll = _actors(broker, release, done)
+    pools = WorkerPools.start(broker, threads=2, poll_threads=2, wait_ms=100)
+    try:
+        for i in range(6):  # more hanging polls than poll threads (and than dial threads)
+            poll.send(f"poll{i}")
+        time.sleep(0)  # the polls are enqueued first; the placement comes after them
+        dial.send("dial")
+        wait_for(lambda: "dial" in done, 5, "the placement", every=0.01)
+        assert not [d for d in done if d.startswith("poll")]  # the polls are still hanging
+    finally:
+        release.set()
+        pools.stop()
+        broker.close()
+
+
+def test_an_idle_consumer_wakes_when_a_message_is_enqueued() -> None:
+    """Idle, it does not look at Redis again and again (each look a Lua script); a message enqueued in
+    this process is picked up at once all the same."""
+    broker = broker_from_url(None, namespace="wake-test")
+    fetches: list[str] = []
+    fetch = broker.do_fetch
+    broker.do_fetch = lambda queue, n: fetches.append(queue) or fetch(queue, n)  # type: ignore[method-assign]
+    release, done = threading.Event(), []
+    dial, _ = _actors(broker, release, done)
+    pools = WorkerPools.start(broker, threads=1, poll_threads=1, wait_ms=3_000)
+    try:
+        dial.send("first")
+        wait_for(lambda: "first" in done, 10, "the first message", every=0.01)
+        before = fetches.count(DIAL_QUEUE)
+        time.sleep(1.0)  # idle: dramatiq's own consumer would look about eight times in this second
+        assert fetches.count(DIAL_QUEUE) - before <= 2
+        sent = time.monotonic()
+        dial.send("second")
+        wait_for(lambda: "second" in done, 10, "the second message", every=0.005)
+        assert time.monotonic() - sent < 0.3
+    finally:
+        release.set()
+        pools.stop()
+        broker.close()
