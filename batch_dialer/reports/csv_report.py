@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from batch_dialer.reports.agent_details import detail_headers
 from batch_dialer.reports.agent_model import Link
 from batch_dialer.reports.detail_rows import DETAIL_HEADERS, detail_rows
-from batch_dialer.reports.formula_cells import FORMULA_TRIGGERS
+from batch_dialer.reports.formula_cells import FORMULA_TRIGGERS, csv_field
 from batch_dialer.reports.summary_model import ReportSummary
 
 __all__ = ["write_csv"]
@@ -26,25 +26,30 @@ def _seconds(local: datetime) -> str:
     return local.isoformat(" ", "seconds")
 
 
-def _fields(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[Any]]:
-    """The row's CSV fields: None blank, formula-like text with a leading quote (formula_cells.csv_field,
+def _fields(
+    rows: Iterator[tuple[Any, ...]], triggers: tuple[str, ...] = FORMULA_TRIGGERS
+) -> Iterator[list[Any]]:
+    """The rows' CSV fields: None blank, formula-like text with a leading quote (formula_cells.csv_field,
     inlined: this runs for every field of every contact), a recording link as its URL."""
     for row in rows:
-        fields: list[Any] = []
-        for value in row:
-            if value is None:
-                fields.append("")
-            elif value.__class__ is str:
-                fields.append("'" + value if value.startswith(FORMULA_TRIGGERS) else value)
-            elif isinstance(value, Link):
-                fields.append("'" + value.url if value.url.startswith(FORMULA_TRIGGERS) else value.url)
-            else:
-                fields.append(value)
-        yield fields
+        yield [
+            ("'" + value if value.startswith(triggers) else value)
+            if value.__class__ is str
+            else ""
+            if value is None
+            else _not_text(value)
+            for value in row
+        ]
+
+
+def _not_text(value: Any) -> Any:
+    """A number as it is; a recording link as its URL."""
+    return csv_field(value.url) if isinstance(value, Link) else value
 
 
 def write_csv(conn: Connection, summary: ReportSummary, path: Path, unmasked: bool = False) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("\ufeff")  # the BOM; the utf-8-sig codec would run Python code for every row
         writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
         writer.writerow(detail_headers(DETAIL_HEADERS, summary.campaign.kind))
         campaign, var = summary.campaign, summary.satisfaction_var

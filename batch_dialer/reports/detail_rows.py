@@ -147,7 +147,7 @@ def detail_rows(
     stmt, agent_values = agent_detail_columns(stmt, campaign, centre_url)
     labels = campaign.key_labels
     for row in conn.execution_options(yield_per=CHUNK_ROWS).execute(stmt):
-        name, phone, product, attempts, outcome, key, first, last = row[:8]
+        name, phone, product, attempts, outcome, key, first, last = row if agent_values is None else row[:8]
         key = normalise_key(key) if outcome == "answered" else None
         values = (
             name or "",

@@ -16,7 +16,9 @@ through XlsxWriter's own API, which knows every one of those rules.
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -31,11 +33,14 @@ __all__ = ["WEB_LINKS", "StreamedSheet"]
 #: A link from a centre never opens a local file or a script: only these become hyperlinks.
 WEB_LINKS = ("http://", "https://")
 
-#: Text that is more than ``<t>text</t>``: XML specials, control characters (XlsxWriter writes them as
-#: _xHHHH_ and escapes a literal _xHHHH_), leading or trailing whitespace (xml:space="preserve").
-_UNUSUAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+#: Text that is more than ``<t>text</t>``: XML specials and control characters (XlsxWriter writes those
+#: as _xHHHH_ and escapes a literal _xHHHH_); so is text with leading or trailing whitespace
+#: (xml:space="preserve"), which ``text.strip() is not text`` finds.
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_ESCAPE_LIKE = re.compile(r"_x[0-9a-fA-F]{4}_")
 _PLAIN_CHARS = 16383  # longer text may pass Excel's 32767 UTF-16 units: XlsxWriter truncates it
 _FLUSH_ROWS = 2000
+_COPY_BYTES = 1 << 20
 
 
 class StreamedSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no type hints
@@ -104,6 +109,21 @@ class StreamedSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
         self._write_single_row(row)  # a row the API holds goes out; the API's next row is ``row``
         return row
 
+    def _write_optimized_sheet_data(self) -> None:
+        """XlsxWriter's own, copying the row file into the sheet as bytes: its text-mode copy
+        decodes and re-encodes every row, ~0.15 s per 100 k detail rows."""
+        target = getattr(self.fh, "buffer", None)
+        if self.dim_rowmin is None or target is None:
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.fh.flush()
+        self.row_data_fh.close()
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, target, _COPY_BYTES)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+
     def _api_row(
         self, row: int, values: Sequence[Any], number_formats: Sequence[Any], link_format: Any
     ) -> None:
@@ -122,7 +142,13 @@ class StreamedSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
                 self.write_string(row, col, str(value))
 
 
-def _row_xml(number: int, values: Sequence[Any], letters: list[str], styles: list[str]) -> str | None:
+def _row_xml(
+    number: int,
+    values: Sequence[Any],
+    letters: list[str],
+    styles: list[str],
+    special: Any = _SPECIAL.search,
+) -> str | None:
     """The ``<row>`` XlsxWriter would write for ``values`` ("" when it would write none), or None
     when the row needs XlsxWriter's own API."""
     cells = []
@@ -131,7 +157,12 @@ def _row_xml(number: int, values: Sequence[Any], letters: list[str], styles: lis
         if kind is str:
             if not value:
                 continue
-            if len(value) > _PLAIN_CHARS or _UNUSUAL.search(value):
+            if (
+                len(value) > _PLAIN_CHARS
+                or value.strip() is not value
+                or special(value)
+                or ("_x" in value and _ESCAPE_LIKE.search(value))
+            ):
                 return None
             cells.append(f'<c r="{letters[col]}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
         elif kind is int or (kind is float and math.isfinite(value)):

@@ -30,6 +30,7 @@ PLAIN: list[tuple[Any, ...]] = [
 UNUSUAL: list[tuple[Any, ...]] = [
     ("a&b<c>", "", "", 1, "", "", "", None, None),  # XML escapes
     ("\t=1+1", "", "", 1, "", "", "", None, None),  # leading whitespace: xml:space="preserve"
+    ("结尾 ", "\u3000全角空格", "", 1, "", "", "", None, None),  # trailing, and Unicode whitespace
     ("\r=1+1\x01", "", "", 1, "", "", "", None, None),  # control characters as _xHHHH_
     ("_x0041_", "", "", 1, "", "", "", None, None),  # a literal escape is escaped
     ("长" * 40000, "", "", 1, "", "", "", None, None),  # over Excel's cell limit: truncated
@@ -97,9 +98,9 @@ def test_fast_rows_are_the_xml_xlsxwriter_writes(tmp_path: Path, monkeypatch: py
     assert ws.cell(2, 8).value == datetime(2024, 5, 6, 9, 10)
     assert ws.cell(4, 1).value == PLAIN[2][0] and ws.cell(4, 1).data_type == "s"
     assert ws.cell(5, 8).value == datetime(2024, 5, 6, 23, 59, 59, 500000)
-    link = ws.cell(1 + len(PLAIN) + 6, 9)
-    assert link.value == "1.wav" and link.hyperlink.target == "http://centre/rec/1.wav"
-    assert ws.cell(1 + len(PLAIN) + 8, 9).value == "file:///etc/passwd" and not ws.cell(13, 9).hyperlink
+    rows = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    assert rows["王五"][8].value == "1.wav" and rows["王五"][8].hyperlink.target == "http://centre/rec/1.wav"
+    assert rows["钱七"][8].value == "file:///etc/passwd" and not rows["钱七"][8].hyperlink
 
 
 def test_rows_go_in_order_and_fit_a_sheet(tmp_path: Path) -> None:
