@@ -1,8 +1,8 @@
 """Bulk rows of the XLSX report (the per-contact detail) written as XML straight into XlsxWriter's
 constant-memory row file.
 
-XlsxWriter's cell API costs a few µs a cell: a 9-column detail row ~40 µs, ~24 k rows/s on the
-2-core machines we run on, less than half of what a 500 k-contact campaign needs. In constant_memory
+XlsxWriter's cell API costs a few µs a cell: a 9-column detail row ~40 µs, ~20-24 k rows/s on the
+2-core machines we run on, under half the 50 k detail rows/s the report aims at. In constant_memory
 mode XlsxWriter writes each finished row as XML to a temporary file and copies that file into
 ``<sheetData>`` when the workbook closes. ``StreamedSheet`` (a worksheet class, XlsxWriter's own way
 of extending a sheet) appends the very XML XlsxWriter writes for inline-string and number cells
@@ -47,7 +47,8 @@ class StreamedSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
     """A constant-memory worksheet with a fast ``append_rows``; add it with
     ``workbook.add_worksheet(name, worksheet_class=StreamedSheet)``."""
 
-    #: Excel's limit of hyperlinks in one worksheet; past it a link is shown as its URL, as text.
+    #: Excel's limit of hyperlinks in one worksheet; past it (or past Excel's URL length, XlsxWriter's
+    #: max_url_length) a link is shown as its URL, as text.
     max_links = 65530
     # XlsxWriter's own state this class keeps in step: the row its API fills (constant_memory: rows
     # above it are written) and the sheet's extent (its <dimension>)
@@ -131,10 +132,14 @@ class StreamedSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
             if value is None or value == "":
                 continue
             if isinstance(value, Link):
-                if value.url.startswith(WEB_LINKS) and self.hlink_count < self.max_links:
-                    self.write_url(row, col, value.url, link_format, value.text or value.url)
-                else:
-                    self.write_string(row, col, value.url)
+                url, text = value.url, value.text or value.url
+                linked = (
+                    url.startswith(WEB_LINKS)
+                    and self.hlink_count < self.max_links
+                    and len(url) <= self.max_url_length  # Excel's 2079 characters
+                )
+                if not linked or self.write_url(row, col, url, link_format, text) < 0:
+                    self.write_string(row, col, url)  # the address, as text
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 fmt = number_formats[col] if col < len(number_formats) else None
                 self.write_number(row, col, value, fmt)

@@ -4,6 +4,7 @@ times it is given are the campaign zone's wall clock, also across daylight-savin
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,11 +126,17 @@ def test_links_past_excels_limit_are_shown_as_text(tmp_path: Path) -> None:
     wb = Workbook(str(tmp_path / "l.xlsx"), WORKBOOK_OPTIONS)
     ws = wb.add_worksheet("明细", worksheet_class=StreamedSheet)
     ws.max_links = 1
-    ws.append_rows(0, [(Link("a.wav", "http://c/a.wav"),), (Link("b.wav", "http://c/b.wav"),)])
+    long_url = "http://c/" + "x" * 2100 + ".wav"  # past Excel's 2079 characters
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no warning per link
+        ws.append_rows(0, [(Link("a.wav", "http://c/a.wav"),), (Link("b.wav", "http://c/b.wav"),)])
+        ws.max_links = 10
+        ws.append_rows(2, [(Link("c.wav", long_url),)])
     wb.close()
     sheet = openpyxl.load_workbook(tmp_path / "l.xlsx")["明细"]
     assert sheet["A1"].value == "a.wav" and sheet["A1"].hyperlink.target == "http://c/a.wav"
     assert sheet["A2"].value == "http://c/b.wav" and sheet["A2"].hyperlink is None
+    assert sheet["A3"].value == long_url and sheet["A3"].hyperlink is None
 
 
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "America/St_Johns"])
