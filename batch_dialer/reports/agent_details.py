@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from batch_dialer.campaigns.models import CallTask, table_of
-from batch_dialer.reports.agent_model import AgentDetail
+from batch_dialer.reports.agent_model import Link
 from batch_dialer.reports.agent_report import agent_source
 from batch_dialer.reports.summary_model import CampaignInfo
 
@@ -28,18 +28,15 @@ def detail_headers(base: tuple[str, ...], kind: str) -> tuple[str, ...]:
     return base + AGENT_HEADERS if agent_source(kind) is not None else base
 
 
-def _none(_row: Any) -> AgentDetail | None:
-    return None
-
-
 def agent_detail_columns(
     stmt: Select[Any], campaign: CampaignInfo, centre_url: str | None
-) -> tuple[Select[Any], Callable[[Any], AgentDetail | None]]:
-    """``stmt`` (over call_task) with the agent columns joined in, and how a result row becomes its
-    AgentDetail; unchanged (and always None) for a kind without agents."""
+) -> tuple[Select[Any], Callable[[Any], tuple[Any, ...]] | None]:
+    """``stmt`` (over call_task) with the agent columns joined in, and how a result row gives its
+    AGENT_HEADERS values (the recording a ``Link`` when its address is known); unchanged (and None)
+    for a kind without agents."""
     source = agent_source(campaign.kind)
     if source is None:
-        return stmt, _none
+        return stmt, None
     extra = source.details(campaign.id)
     stmt = stmt.outerjoin(extra, extra.c.task_id == _TASK.c.id).add_columns(
         extra.c.agent.label("agent_name"),
@@ -47,13 +44,13 @@ def agent_detail_columns(
         extra.c.recording.label("agent_recording"),
     )
 
-    def detail(row: Any) -> AgentDetail:
+    def values(row: Any) -> tuple[Any, ...]:
         recording = row.agent_recording or ""
-        return AgentDetail(
-            agent=row.agent_name or "",
-            talk_seconds=int(row.agent_talk_seconds or 0),
-            recording=recording,
-            recording_url=source.recording_url(centre_url, recording) if recording else None,
+        url = source.recording_url(centre_url, recording) if recording else None
+        return (
+            row.agent_name or "",
+            int(row.agent_talk_seconds or 0),
+            Link(recording, url) if url else recording,
         )
 
-    return stmt, detail
+    return stmt, values

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Subquery
 
-__all__ = ["TALK_BUCKETS", "AgentDetail", "AgentLine", "AgentReport", "AgentSource", "talk_bucket"]
+__all__ = ["TALK_BUCKETS", "AgentLine", "AgentReport", "AgentSource", "Link", "talk_bucket"]
 
 #: Talk-time buckets in seconds: (label, lower bound inclusive, upper bound exclusive or None).
 TALK_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -78,17 +78,12 @@ class AgentReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class AgentDetail:
-    """What a per-contact detail row adds for a kind with agents (the contact's last call)."""
+class Link(NamedTuple):
+    """A detail cell that links somewhere (a recording): the XLSX shows ``text`` (the URL when empty)
+    as a hyperlink, the CSV the URL."""
 
-    agent: str
-    talk_seconds: int
-    recording: str  # the centre's file name ("" when none)
-    recording_url: str | None  # a link to it when the centre's address is known
-
-    def values(self) -> tuple[Any, ...]:
-        return (self.agent, self.talk_seconds, self.recording_url or self.recording)
+    text: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)

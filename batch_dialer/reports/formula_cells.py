@@ -4,21 +4,20 @@ A name such as ``=HYPERLINK("http://evil","点我")``, ``+cmd|' /C calc'!A0``, `
 one that starts with a tab or carriage return would be run by Excel or WPS when the report is opened.
 One rule decides which values are formula-like, for every writer:
 
-- XLSX (openpyxl and the streamed rejects workbook): the value is written as a text cell, unchanged;
-  openpyxl would otherwise turn a string starting with "=" into a live formula.
+- XLSX report (XlsxWriter): text goes in with ``write_string`` (``write_xlsx_value`` below), or as
+  an inline-string cell in the detail rows (reports/xlsx_rows.py), never through ``write()``, which
+  would turn a string starting with "=" into a live formula; the streamed rejects workbook writes
+  inline strings too. Either way the value stays as it was, as text.
 - CSV: the OWASP way — a single quote is put in front and the field is quoted, embedded quotes
   doubled (the csv module's quoting), so no spreadsheet evaluates it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-
-__all__ = ["FORMULA_TRIGGERS", "csv_field", "looks_like_formula", "xlsx_row", "xlsx_value"]
+__all__ = ["FORMULA_TRIGGERS", "csv_field", "looks_like_formula", "write_xlsx_value"]
 
 #: First characters that make Excel, WPS or LibreOffice read a cell as a formula (OWASP list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,22 +33,16 @@ def csv_field(value: object) -> object:
     return "'" + value if isinstance(value, str) and looks_like_formula(value) else value
 
 
-def xlsx_value(ws: Any, value: Any) -> Any:
-    """The value to append to a write-only sheet: formula-like text becomes an explicit text cell.
-
-    A WriteOnlyCell that already carries a formula-like text value (headers, titles) is forced to text too.
-    """
-    if isinstance(value, Cell):  # what WriteOnlyCell(...) makes
-        if value.data_type == "f" and looks_like_formula(value.value):
-            value.data_type = "s"
-        return value
-    if looks_like_formula(value):
-        cell = WriteOnlyCell(ws, value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def xlsx_row(ws: Any, values: Iterable[Any]) -> list[Any]:
-    """A row for ``ws.append`` in which no text can become a live formula."""
-    return [xlsx_value(ws, value) for value in values]
+def write_xlsx_value(ws: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
+    """One cell of an XlsxWriter sheet by the value's type: text always as text, never a formula;
+    None and "" leave the cell empty."""
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, cell_format)
+    elif isinstance(value, datetime | date):
+        ws.write_datetime(row, col, value, cell_format)
+    else:
+        ws.write_string(row, col, str(value), cell_format)

@@ -1,26 +1,16 @@
 """The by-agent sheet of the XLSX report (per agent, talk-time distribution with a native chart) and
-the per-contact detail cells of kinds with agents (the recording as a hyperlink cell, never a
-HYPERLINK formula; its text goes through reports.formula_cells like every other value)."""
+the per-contact detail layout of kinds with agents (their recording becomes a hyperlink cell, never
+a HYPERLINK formula: reports/xlsx_rows.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
-
 from batch_dialer.reports.agent_details import AGENT_WIDTHS, detail_headers
-from batch_dialer.reports.detail_rows import DetailRow
-from batch_dialer.reports.formula_cells import xlsx_row
 from batch_dialer.reports.summary_model import ReportSummary
-from batch_dialer.reports.xlsx_sheets import PERCENT, Sheet, TableWriter, set_widths
+from batch_dialer.reports.xlsx_sheets import PERCENT, Book, Sheet, TableWriter, chart_series, chart_size
 
 __all__ = [
     "AGENT_SHEET",
     "DISPOSITIONS_HEADER",
-    "detail_cells",
     "detail_layout",
     "dispositions_text",
     "write_agent_sheet",
@@ -38,19 +28,16 @@ AGENT_TABLE_HEADERS = (
     "满意率",
 )
 DISPOSITIONS_HEADER = "处理结果"  # the desk kind's extra column
-_WEB_LINKS = ("http://", "https://")  # a link from a centre never opens a local file or a script
-_LINK_FONT = Font(color="0563C1", underline="single")
 
 
-def write_agent_sheet(wb: Workbook, summary: ReportSummary) -> Sheet | None:
+def write_agent_sheet(book: Book, summary: ReportSummary) -> Sheet | None:
     """Nothing for a kind without agents."""
     report = summary.agents
     if report is None:
         return None
     with_dispositions = any(line.dispositions is not None for line in report.agents)
-    ws = wb.create_sheet(AGENT_SHEET)
-    set_widths(ws, (14, 8, 8, 9, 16, 14, 11, 9) + ((40,) if with_dispositions else ()))
-    out = TableWriter(ws)
+    ws = book.sheet(AGENT_SHEET, (14, 8, 8, 9, 16, 14, 11, 9) + ((40,) if with_dispositions else ()))
+    out = TableWriter(book, ws)
     out.table(
         "按坐席",
         AGENT_TABLE_HEADERS + ((DISPOSITIONS_HEADER,) if with_dispositions else ()),
@@ -72,16 +59,12 @@ def write_agent_sheet(wb: Workbook, summary: ReportSummary) -> Sheet | None:
     )
     span = out.table("通话时长分布（已接通）", ("通话时长", "通话数"), list(report.talk_time.items()))
     if not span.empty:
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = "通话时长分布"
-        chart.y_axis.title = "通话数"
-        chart.add_data(
-            Reference(ws, min_col=2, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
-        )
-        chart.set_categories(Reference(ws, min_col=1, min_row=span.first_row, max_row=span.last_row))
-        chart.height, chart.width = 8, 16
-        ws.add_chart(chart, f"J{span.header_row}")
+        chart = book.wb.add_chart({"type": "column"})
+        chart.set_title({"name": "通话时长分布"})
+        chart.set_y_axis({"name": "通话数"})
+        chart.add_series(chart_series(ws, span, 0, 1))
+        chart_size(chart, 16, 8)
+        ws.insert_chart(f"J{span.header_row + 1}", chart)
     return ws
 
 
@@ -96,16 +79,3 @@ def detail_layout(
     """The detail sheet's headers and widths for the campaign's kind."""
     full = detail_headers(headers, summary.campaign.kind)
     return full, widths + AGENT_WIDTHS if len(full) > len(headers) else widths
-
-
-def detail_cells(ws: Sheet, detail: DetailRow) -> list[Any]:
-    """A detail row for ``ws.append``: text never a formula, the recording a hyperlink when it has one."""
-    cells = xlsx_row(ws, detail.values())
-    agent = detail.agent
-    if agent is not None and agent.recording_url and agent.recording_url.startswith(_WEB_LINKS):
-        cell = WriteOnlyCell(ws, agent.recording or agent.recording_url)
-        cell.data_type = "s"  # the centre's file name is shown as text, whatever it starts with
-        cell.hyperlink = agent.recording_url
-        cell.font = _LINK_FONT
-        cells[-1] = cell
-    return cells

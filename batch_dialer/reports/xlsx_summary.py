@@ -1,19 +1,22 @@
-"""The summary and satisfaction sheets of the XLSX report, with native Excel charts."""
+"""The summary and satisfaction sheets of the XLSX report, with native Excel charts (XlsxWriter's:
+they point at the tables' cells, so Excel and WPS draw them from the data)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, PieChart, Reference
-from openpyxl.chart.label import DataLabelList
-from openpyxl.worksheet.pagebreak import Break
-
 from batch_dialer.campaigns.campaign_figures import FIGURE_LABELS
 from batch_dialer.reports.labels import CAMPAIGN_STATUS_LABELS, key_label
 from batch_dialer.reports.summary_model import BreakdownRow, CrossCheck, ReportSummary, SatisfactionStats
-from batch_dialer.reports.xlsx_sheets import PERCENT, Sheet, TableSpan, TableWriter, set_widths
+from batch_dialer.reports.xlsx_sheets import (
+    PERCENT,
+    Book,
+    Sheet,
+    TableSpan,
+    TableWriter,
+    chart_series,
+    chart_size,
+)
 
 __all__ = [
     "KIND_LABELS",
@@ -36,25 +39,23 @@ _A4 = 9  # the paperSize code of A4 in SpreadsheetML
 
 
 def print_on_a4(ws: Sheet, chart_rows: tuple[int, ...] = ()) -> None:
-    """A4 landscape, one page wide; a page break above every chart but the first."""
-    ws.page_setup.paperSize = _A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for row in chart_rows[1:]:
-        ws.row_breaks.append(Break(id=row - 1))
+    """A4 landscape, one page wide; a page break above every chart but the first (``chart_rows``
+    are 1-based, as in the charts' anchors)."""
+    ws.set_paper(_A4)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    if chart_rows[1:]:
+        ws.set_h_pagebreaks([row - 1 for row in chart_rows[1:]])  # a break above the 0-based row
 
 
 def _fmt_time(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else ""
 
 
-def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
-    ws = wb.create_sheet("概览")
-    set_widths(ws, (22, 18, 12, 18, 12))  # 生成时间 "YYYY-MM-DD HH:MM" and the zone fit unclipped
+def write_summary_sheet(book: Book, summary: ReportSummary) -> Sheet:
+    ws = book.sheet("概览", (22, 18, 12, 18, 12))  # 生成时间 "YYYY-MM-DD HH:MM" and the zone fit unclipped
     print_on_a4(ws, _CHART_ROWS)
-    out = TableWriter(ws)
+    out = TableWriter(book, ws)
     info = summary.campaign
     out.title(f"外呼活动报告：{info.name}", size_large=True)
     out.append(["活动类型", KIND_LABELS.get(info.kind, info.kind), "时区", info.tz])
@@ -87,16 +88,14 @@ def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
         [(o.label, o.count, o.share, o.outcome) for o in summary.outcomes],
         {2: PERCENT},
     )
-    _outcome_chart(ws, outcomes, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[0]}")
+    _outcome_chart(book, ws, outcomes, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[0]}")
     out.table(
         "每个联系人的拨打次数",
         ("拨打次数", "联系人"),
         [(n, count) for n, count in summary.attempts_per_contact.items()],
     )
     out.append([FIGURE_LABELS["attempts"], summary.attempts])
-    rate = WriteOnlyCell(ws, summary.answer_rate or 0.0)
-    rate.number_format = PERCENT
-    out.append([FIGURE_LABELS["answer_rate"], rate])
+    out.append([FIGURE_LABELS["answer_rate"], summary.answer_rate or 0.0], [None, book.number(PERCENT)])
     out.blank()
     out.table(
         "重拨收益（第几次拨打接通）",
@@ -110,7 +109,7 @@ def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
         [(f"{b.key}时", b.placed, b.answered, b.answer_rate or 0.0) for b in summary.by_hour],
         {3: PERCENT},
     )
-    _hour_chart(ws, hours, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[1]}")
+    _hour_chart(book, ws, hours, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[1]}")
     out.table(
         "按日",
         ("日期", "拨打", "接通", FIGURE_LABELS["placement_answer_rate"]),
@@ -135,7 +134,7 @@ def write_summary_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
         )
     if summary.satisfaction is not None:
         dist = _satisfaction_table(out, summary.satisfaction)
-        _satisfaction_chart(ws, dist, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[2]}")
+        _satisfaction_chart(book, ws, dist, anchor=f"{_CHART_COLUMN}{_CHART_ROWS[2]}")
     else:
         not_delivered = summary.dialled - summary.answered
         out.table(
@@ -182,64 +181,54 @@ def _satisfaction_table(out: TableWriter, sat: SatisfactionStats) -> TableSpan:
     return dist
 
 
-def _outcome_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
+def _outcome_chart(book: Book, ws: Sheet, span: TableSpan, anchor: str) -> None:
     if span.empty:
         return
-    chart = PieChart()
-    chart.title = "最终结果"
-    chart.add_data(
-        Reference(ws, min_col=2, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
-    )
-    chart.set_categories(Reference(ws, min_col=1, min_row=span.first_row, max_row=span.last_row))
+    chart = book.wb.add_chart({"type": "pie"})
+    chart.set_title({"name": "最终结果"})
     # readable labels: the outcome's name and its share, outside the slice on a leader line, no
     # series name or raw count crowding the small slices
-    chart.dataLabels = DataLabelList()
-    chart.dataLabels.showPercent = True
-    chart.dataLabels.showCatName = True
-    chart.dataLabels.showVal = False
-    chart.dataLabels.showSerName = False
-    chart.dataLabels.showLegendKey = False
-    chart.dataLabels.showLeaderLines = True
-    chart.dataLabels.separator = "："
-    chart.dataLabels.position = "bestFit"
-    chart.height, chart.width = 8, 14
-    ws.add_chart(chart, anchor)
+    labels = {
+        "category": True,
+        "percentage": True,
+        "value": False,
+        "series_name": False,
+        "legend_key": False,
+        "leader_lines": True,
+        "separator": " ",  # XlsxWriter offers , ; . space and newline (no full-width colon)
+        "position": "best_fit",
+    }
+    chart.add_series({**chart_series(ws, span, 0, 1), "data_labels": labels})
+    chart_size(chart, 14, 8)
+    ws.insert_chart(anchor, chart)
 
 
-def _hour_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = f"按小时 · {FIGURE_LABELS['placement_answer_rate']}"
-    chart.y_axis.title = FIGURE_LABELS["placement_answer_rate"]
-    chart.y_axis.numFmt = "0%"
-    chart.add_data(
-        Reference(ws, min_col=4, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
-    )
-    chart.set_categories(Reference(ws, min_col=1, min_row=span.first_row, max_row=span.last_row))
-    chart.height, chart.width = 8, 18
-    ws.add_chart(chart, anchor)
+def _hour_chart(book: Book, ws: Sheet, span: TableSpan, anchor: str) -> None:
+    chart = book.wb.add_chart({"type": "column"})
+    chart.set_title({"name": f"按小时 · {FIGURE_LABELS['placement_answer_rate']}"})
+    chart.set_y_axis({"name": FIGURE_LABELS["placement_answer_rate"], "num_format": "0%"})
+    chart.add_series(chart_series(ws, span, 0, 3))
+    chart_size(chart, 18, 8)
+    ws.insert_chart(anchor, chart)
 
 
-def _satisfaction_chart(ws: Sheet, span: TableSpan, anchor: str) -> None:
-    chart = BarChart()
-    chart.type = "bar"
-    chart.title = "满意度分布"
-    chart.add_data(
-        Reference(ws, min_col=3, min_row=span.header_row, max_row=span.last_row), titles_from_data=True
-    )
-    chart.set_categories(Reference(ws, min_col=2, min_row=span.first_row, max_row=span.last_row))
-    chart.x_axis.scaling.orientation = "maxMin"  # a bar chart draws the first row at the bottom: best on top
-    chart.height, chart.width = 8, 14
-    ws.add_chart(chart, anchor)
+def _satisfaction_chart(book: Book, ws: Sheet, span: TableSpan, anchor: str) -> None:
+    chart = book.wb.add_chart({"type": "bar"})
+    chart.set_title({"name": "满意度分布"})
+    chart.add_series(chart_series(ws, span, 1, 2))
+    # a bar chart draws the first row at the bottom: best on top. A bar chart's y axis is its
+    # category axis in XlsxWriter (as in Excel's dialogs).
+    chart.set_y_axis({"reverse": True})
+    chart_size(chart, 14, 8)
+    ws.insert_chart(anchor, chart)
 
 
-def write_satisfaction_sheet(wb: Workbook, summary: ReportSummary) -> Sheet:
+def write_satisfaction_sheet(book: Book, summary: ReportSummary) -> Sheet:
     """Satisfaction by product, import batch and day: one row per group, one column per key."""
-    ws = wb.create_sheet("满意度分析")
-    print_on_a4(ws)
     labels = summary.campaign.key_labels
-    set_widths(ws, (24, 10, 10, 10, 10, 10, 10, 10, 10, *([10] * len(labels))))
-    out = TableWriter(ws)
+    ws = book.sheet("满意度分析", (24, 10, 10, 10, 10, 10, 10, 10, 10, *([10] * len(labels))))
+    print_on_a4(ws)
+    out = TableWriter(book, ws)
     headers: tuple[str, ...] = (
         "分组",
         "联系人",
@@ -280,10 +269,9 @@ def _breakdown_values(row: BreakdownRow, labels: dict[str, str]) -> tuple[Any, .
     )
 
 
-def write_crosscheck_sheet(wb: Workbook, check: CrossCheck) -> Sheet:
-    ws = wb.create_sheet("呼叫中心核对")
-    set_widths(ws, (26, 16, 22, 16, 20))
-    out = TableWriter(ws)
+def write_crosscheck_sheet(book: Book, check: CrossCheck) -> Sheet:
+    ws = book.sheet("呼叫中心核对", (26, 16, 22, 16, 20))
+    out = TableWriter(book, ws)
     out.title("与呼叫中心通话记录核对（CALL_LOG_QUERY）", size_large=True)
     out.append([check.note])
     out.blank()

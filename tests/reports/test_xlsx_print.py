@@ -22,11 +22,14 @@ def test_xlsx_prints_and_reads_well(engine: Engine, seeded: Seeded, tmp_path: Pa
     status_row = next(r for r in overview.iter_rows(values_only=True) if r and r[0] == "生成时间")
     assert status_row[2] == "状态" and status_row[3] in ("进行中", "已完成", "已暂停", "已取消", "草稿")
     pie = next(c for c in overview._charts if isinstance(c, PieChart))
-    labels = pie.dataLabels
+    labels = pie.series[0].dLbls  # the series' labels, where Excel (and XlsxWriter) put them
     assert labels.showCatName and labels.showPercent and not labels.showVal and labels.showLeaderLines
     bars = [c for c in overview._charts if isinstance(c, BarChart) and c.type == "bar"]
     assert bars and bars[0].x_axis.scaling.orientation == "maxMin"
     for sheet in (overview, wb["满意度分析"]):
         assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
-        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        # one page wide, as tall as it takes; fitToWidth="1" is SpreadsheetML's default, left out
+        setup = sheet.page_setup
+        assert setup.fitToWidth in (1, None) and setup.fitToHeight == 0
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert [b.id for b in overview.row_breaks.brk] == [19, 37]
