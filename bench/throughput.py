@@ -238,7 +238,7 @@ def run_scaled(plan: Plan, workers: int, threads: int) -> dict[str, float]:
                 "DIALER_POLL_INTERVAL": f"{plan.poll_s:.3f}",
                 "DIALER_PACER_INTERVAL": f"{plan.tick_s:.3f}",
                 "DIALER_WORKER_THREADS": str(threads),
-                "DIALER_LOG_LEVEL": "WARNING",
+                "DIALER_LOG_LEVEL": "ERROR",
                 "DIALER_POLL_HINTS": "1" if HINTS else "0",
             }
             dialer = [str(Path(sys.executable).parent / "dialer")]
@@ -249,20 +249,25 @@ def run_scaled(plan: Plan, workers: int, threads: int) -> dict[str, float]:
             wait_completed(db, 120 + plan.calls * plan.holding_s / plan.channels * 4)
             wall = time.monotonic() - t0
             cpu = _tree_cpu_s([p.pid for p in procs])
+            _stop(procs)  # before the simulator goes, or they would log its absence
             figures = run_figures(truth_of(url), plan.channels, wall)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        _stop(procs)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     figures["cpu_ms_per_call"] = 1000 * cpu / figures["calls"]
     return figures
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def run_raw(plan: Plan) -> dict[str, float]:

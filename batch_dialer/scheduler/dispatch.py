@@ -296,7 +296,7 @@ class Dispatcher:
         calls it says ended are polled at once and the others only now and then (the safety net)."""
         now = self.clock.now()
         next_in = self.poll_interval_s
-        if self.call_log_tail is not None:
+        if self.call_log_tail is not None and self._any_placed():
             ended = self.call_log_tail.ended_since_last(now)
             if ended is not None:
                 poll_sooner(self.engine, ended, now)
@@ -305,6 +305,12 @@ class Dispatcher:
         for start in range(0, len(ids), self.poll_batch):
             self.senders.poll(ids[start : start + self.poll_batch])
         return len(ids)
+
+    def _any_placed(self) -> bool:
+        """Whether any call is out (the log is not read for nothing: an idle engine costs no requests)."""
+        with self.engine.connect() as conn:
+            placed = AttemptState.PLACED.value
+            return conn.scalar(select(_attempt.c.id).where(_attempt.c.state == placed).limit(1)) is not None
 
     def recover(self) -> int:
         """Re-send attempts whose claim lease ran out (lost message, killed worker, restarted Redis)."""

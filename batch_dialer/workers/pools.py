@@ -13,7 +13,11 @@ import dramatiq
 
 from batch_dialer.workers.actors import DIAL_QUEUE, POLL_QUEUE
 
-__all__ = ["WorkerPools"]
+__all__ = ["POLL_WAIT_MS", "WorkerPools"]
+
+#: the shortest idle wait of the poll pool's consumers (results are not in a hurry; each look at an
+#: empty queue is a Redis round trip)
+POLL_WAIT_MS = 100
 
 
 @dataclass
@@ -34,7 +38,7 @@ class WorkerPools:
                 broker,
                 queues={POLL_QUEUE},
                 worker_threads=poll_threads or max(2, threads // 2),
-                worker_timeout=wait_ms,
+                worker_timeout=max(wait_ms, POLL_WAIT_MS),  # a poll may wait a little; a placement not
             ),
         )
         pools.dial.start()
