@@ -121,7 +121,7 @@ def test_an_opt_out_key_ends_on_the_dnc_list_and_the_audit_page(
     browser: Any, serve: Callable[..., str], web_engine: Engine
 ) -> None:
     seed_contacts(web_engine, 30)
-    cid = make_campaign(web_engine, "拒绝来电", optout_key="1", max_attempts=2, ivr_max_seconds=20)
+    cid = make_campaign(web_engine, "拒绝来电", optout_key="1", max_attempts=2)
     with running_simulator(channels=20, speed=300, seed=3) as sim:
         centre = connect(sim.base_url, None)
         url = serve(centre=centre)
