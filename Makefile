@@ -34,8 +34,19 @@ browser:
 			|| echo "browser: could not install chromium; the browser test will skip"; \
 	fi
 
+# Tests run on PYTEST_WORKERS xdist workers (default: one per core, at most 4; every test makes its own
+# databases, Redis prefixes, ports and files). PYTEST_WORKERS=0 runs them serially in one process.
+# --dist loadgroup keeps each xdist_group (tests/conftest.py) on one worker. PYTEST_ARGS adds
+# arguments: `make pytest PYTEST_ARGS="tests/web -x"`.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+ifeq ($(PYTEST_WORKERS),0)
+XDIST :=
+else
+XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+endif
+
 pytest: $(STAMP) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

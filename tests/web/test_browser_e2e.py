@@ -108,7 +108,7 @@ def test_manager_runs_a_campaign_in_the_browser(
         page.fill("input[name=ivr_max]", "3")
         page.click("#preview-button")
         page.wait_for_function(
-            "document.getElementById('preview-forecast').textContent.includes('预计完成于')"
+            "document.getElementById('preview-forecast')?.textContent.includes('预计完成于')"
         )
         assert "尊敬的" in page.inner_text("#preview-tts")
         _shot(page, "06-campaign-form")
@@ -126,13 +126,13 @@ def test_manager_runs_a_campaign_in_the_browser(
             page.click("#action-start")
             page.wait_for_selector("#action-pause")
             page.wait_for_function(
-                "Number(document.querySelector('[data-live=attempts]').textContent) > 20"
+                "Number(document.querySelector('[data-live=attempts]')?.textContent) > 20"
                 " && document.querySelectorAll('#channel-chart path').length > 0",
                 timeout=60_000,
             )
             first = int(page.inner_text("[data-live=attempts]"))
             page.wait_for_function(
-                f"Number(document.querySelector('[data-live=attempts]').textContent) > {first}",
+                f"Number(document.querySelector('[data-live=attempts]')?.textContent) > {first}",
                 timeout=60_000,
             )
             _shot(page, "08-campaign-live")

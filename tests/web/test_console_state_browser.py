@@ -68,13 +68,13 @@ def test_pause_in_the_web_makes_dialer_run_wait_and_resume_goes_on(
         context, page = _signed_in(browser, url)
         page.goto(f"/campaigns/{cid}")
         page.wait_for_function(
-            "document.getElementById('engine-status').textContent.includes('拨号引擎运行中')"
+            "document.getElementById('engine-status')?.textContent.includes('拨号引擎运行中')"
         )
-        page.wait_for_function("Number(document.querySelector('[data-live=attempts]').textContent) > 5")
+        page.wait_for_function("Number(document.querySelector('[data-live=attempts]')?.textContent) > 5")
         page.click("#action-pause")
         page.wait_for_selector("#action-resume")
         page.wait_for_function(
-            "document.getElementById('engine-status').textContent.includes('活动已暂停，等待继续')",
+            "document.getElementById('engine-status')?.textContent.includes('活动已暂停，等待继续')",
             timeout=30_000,
         )
         _shot(page, "20-campaign-paused-engine-waits")
@@ -82,12 +82,12 @@ def test_pause_in_the_web_makes_dialer_run_wait_and_resume_goes_on(
         held = int(page.inner_text("[data-live=attempts]"))
         page.click("#action-resume")
         page.wait_for_function(
-            f"Number(document.querySelector('[data-live=attempts]').textContent) > {held}", timeout=60_000
+            f"Number(document.querySelector('[data-live=attempts]')?.textContent) > {held}", timeout=60_000
         )
         runner.join(timeout=180)
         assert "error" not in outcome and outcome["progress"]["status"] == "completed", outcome
         page.reload()
-        page.wait_for_function("document.getElementById('engine-status').textContent.includes('最后心跳')")
+        page.wait_for_function("document.getElementById('engine-status')?.textContent.includes('最后心跳')")
         assert page.inner_text("#live-status") == "已完成"
         _shot(page, "21-campaign-done-engine-gone")
         context.close()
@@ -121,7 +121,7 @@ def test_an_opt_out_key_ends_on_the_dnc_list_and_the_audit_page(
     browser: Any, serve: Callable[..., str], web_engine: Engine
 ) -> None:
     seed_contacts(web_engine, 30)
-    cid = make_campaign(web_engine, "拒绝来电", optout_key="1", max_attempts=2, ivr_max_seconds=20)
+    cid = make_campaign(web_engine, "拒绝来电", optout_key="1", max_attempts=2)
     with running_simulator(channels=20, speed=300, seed=3) as sim:
         centre = connect(sim.base_url, None)
         url = serve(centre=centre)
@@ -135,7 +135,7 @@ def test_an_opt_out_key_ends_on_the_dnc_list_and_the_audit_page(
         ):
             page.click("#action-start")
             page.wait_for_function(
-                "document.getElementById('live-status').textContent === '已完成'", timeout=120_000
+                "document.getElementById('live-status')?.textContent === '已完成'", timeout=120_000
             )
         with web_engine.connect() as conn:
             listed = list(conn.scalars(select(table_of(DoNotCall).c.phone)))

@@ -112,9 +112,9 @@ def test_worker_killed_with_sigkill(
     scaled: tuple[Engine, str], redis_namespace: str, redis_server_url: str, tmp_path: Path
 ) -> None:
     engine, db_url = scaled
-    phones = seed_contacts(engine, 300)
+    phones = seed_contacts(engine, 150)
     campaign_id = make_campaign(engine, channels=10, max_attempts=3)
-    with running_simulator(channels=30, speed=100, seed=SEED) as sim:
+    with running_simulator(channels=30, speed=200, seed=SEED) as sim:
         procs = Processes(_env(db_url, redis_server_url, redis_namespace, sim.base_url), tmp_path)
         try:
             victim = procs.spawn("worker", "--threads", "4")
@@ -135,15 +135,16 @@ def test_active_scheduler_killed_standby_takes_over(
     scaled: tuple[Engine, str], redis_namespace: str, redis_server_url: str, tmp_path: Path
 ) -> None:
     engine, db_url = scaled
-    phones = seed_contacts(engine, 200)
+    phones = seed_contacts(engine, 120)
     campaign_id = make_campaign(engine, channels=10, max_attempts=3)
     client = redis.Redis.from_url(redis_server_url)
     lease_key = f"{redis_namespace}:scheduler-lease"
-    with running_simulator(channels=30, speed=60, seed=SEED) as sim:
+    with running_simulator(channels=30, speed=200, seed=SEED) as sim:
         procs = Processes(_env(db_url, redis_server_url, redis_namespace, sim.base_url), tmp_path)
         try:
             procs.spawn("worker", "--threads", "8")
-            first, second = procs.spawn("scheduler"), procs.spawn("scheduler")
+            first = procs.spawn("scheduler", "--lease-ttl", "3")  # a dead leader's lease lapses sooner
+            second = procs.spawn("scheduler", "--lease-ttl", "3")
             wait_for(
                 lambda: client.get(lease_key) is not None, 90, "a scheduler to take the lease"
             )  # process start-up
@@ -213,12 +214,12 @@ def test_redis_restarted_in_the_middle(
     scaled: tuple[Engine, str], redis_server_url: str, tmp_path: Path
 ) -> None:
     engine, db_url = scaled
-    phones = seed_contacts(engine, 200)
+    phones = seed_contacts(engine, 120)
     campaign_id = make_campaign(engine, channels=10, max_attempts=3)
     port = _free_port()
     private = _redis_server(port, tmp_path)
     redis_url = f"redis://127.0.0.1:{port}/0"
-    with running_simulator(channels=30, speed=60, seed=SEED) as sim:
+    with running_simulator(channels=30, speed=200, seed=SEED) as sim:
         procs = Processes(_env(db_url, redis_url, "restart", sim.base_url), tmp_path)
         try:
             procs.spawn("worker", "--threads", "8")

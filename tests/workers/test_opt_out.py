@@ -34,7 +34,7 @@ def test_bad_optout_key_is_one_clear_line() -> None:
 def test_opt_out_goes_to_the_dnc_list_and_later_campaigns_skip_it(sqlite_engine: Engine) -> None:
     engine = sqlite_engine
     seed_contacts(engine, 40)
-    first = make_campaign(engine, "first", optout_key="1", max_attempts=2, ivr_max_seconds=20)
+    first = make_campaign(engine, "first", optout_key="1", max_attempts=2)
     with running_simulator(channels=20, speed=300, seed=3) as sim:
         centre = connect(sim.base_url, None)
         run_to_completion(engine, centre, first)
