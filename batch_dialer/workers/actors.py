@@ -7,8 +7,9 @@ redelivered message is harmless and a lost one is re-sent by the scheduler.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import dramatiq
 
@@ -19,6 +20,7 @@ from batch_dialer.workers.runtime import current_runtime
 __all__ = ["DIAL_QUEUE", "POLL_QUEUE", "Actors", "declare_actors"]
 
 log = logging.getLogger("batch_dialer.workers.actors")
+_A = TypeVar("_A")
 
 DIAL_QUEUE = "dial"
 POLL_QUEUE = "poll"
@@ -64,29 +66,20 @@ def declare_actors(broker: dramatiq.Broker) -> Actors:
     existing = broker.actors if hasattr(broker, "actors") else {}
     if "place_attempt" in existing:
         return Actors(existing["place_attempt"], existing["place_attempts"], existing["poll_attempts"])
+
+    def actor(fn: Callable[[_A], None], queue: str, **options: Any) -> dramatiq.Actor[[_A], None]:
+        return dramatiq.Actor(
+            fn,
+            broker=broker,
+            actor_name=fn.__name__,
+            queue_name=queue,
+            priority=0,
+            options={**_RETRY_OPTIONS, **options},
+        )
+
     return Actors(
-        place_attempt=dramatiq.Actor(
-            place_attempt,
-            broker=broker,
-            actor_name="place_attempt",
-            queue_name=DIAL_QUEUE,
-            priority=0,
-            options=dict(_RETRY_OPTIONS),
-        ),
-        place_attempts=dramatiq.Actor(
-            place_attempts,
-            broker=broker,
-            actor_name="place_attempts",
-            queue_name=DIAL_QUEUE,
-            priority=0,
-            options={**_RETRY_OPTIONS, "max_retries": 0},
-        ),
-        poll_attempts=dramatiq.Actor(
-            poll_attempts,
-            broker=broker,
-            actor_name="poll_attempts",
-            queue_name=POLL_QUEUE,
-            priority=0,
-            options=dict(_RETRY_OPTIONS),
-        ),
+        place_attempt=actor(place_attempt, DIAL_QUEUE),
+        # its attempts are re-sent one by one by the scheduler's recovery, never the batch again
+        place_attempts=actor(place_attempts, DIAL_QUEUE, max_retries=0),
+        poll_attempts=actor(poll_attempts, POLL_QUEUE),
     )

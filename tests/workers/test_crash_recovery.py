@@ -36,6 +36,17 @@ from tests.engine_support import (
 from tests.simulator_fixtures import running_simulator
 
 SEED = 5
+#: CRASH_CHANNELS=100 runs the same crashes on a 100-channel campaign (a centre of 300 lines) with 10×
+#: the contacts: the issue-13 check that nothing is lost or doubled at that rate (too slow for CI)
+CHANNELS = int(os.environ.get("CRASH_CHANNELS", "10"))
+SCALE = CHANNELS // 10
+
+
+def _n(count: int) -> int:
+    """A contact or placed-call count of the 10-channel test, scaled with CRASH_CHANNELS."""
+    return count * SCALE
+
+
 DIALER = str(Path(sys.executable).with_name("dialer"))
 
 
@@ -104,6 +115,10 @@ def scaled(
     engine.dispose()
 
 
+def _placed(engine: Engine, campaign_id: int) -> int:
+    return int(campaign_progress(engine, campaign_id)["attempts"])
+
+
 def _completed(engine: Engine, campaign_id: int) -> bool:
     return bool(campaign_progress(engine, campaign_id)["status"] == "completed")
 
@@ -112,16 +127,20 @@ def test_worker_killed_with_sigkill(
     scaled: tuple[Engine, str], redis_namespace: str, redis_server_url: str, tmp_path: Path
 ) -> None:
     engine, db_url = scaled
-    phones = seed_contacts(engine, 150)
-    campaign_id = make_campaign(engine, channels=10, max_attempts=3)
-    with running_simulator(channels=30, speed=200, seed=SEED) as sim:
+    phones = seed_contacts(engine, _n(150))
+    campaign_id = make_campaign(engine, channels=CHANNELS, max_attempts=3)
+    with running_simulator(channels=3 * CHANNELS, speed=200, seed=SEED) as sim:
         procs = Processes(_env(db_url, redis_server_url, redis_namespace, sim.base_url), tmp_path)
         try:
             victim = procs.spawn("worker", "--threads", "4")
             procs.spawn("worker", "--threads", "4")
             procs.spawn("scheduler")
             start(engine, campaign_id, datetime.now(UTC))
-            wait_for(lambda: campaign_progress(engine, campaign_id)["attempts"] >= 60, 90, "60 placed calls")
+            wait_for(
+                lambda: campaign_progress(engine, campaign_id)["attempts"] >= _n(60),
+                90,
+                "60×scale placed calls",
+            )
             victim.send_signal(signal.SIGKILL)
             wait_for(lambda: _completed(engine, campaign_id), 240, "completion after the worker was killed")
         finally:
@@ -135,11 +154,11 @@ def test_active_scheduler_killed_standby_takes_over(
     scaled: tuple[Engine, str], redis_namespace: str, redis_server_url: str, tmp_path: Path
 ) -> None:
     engine, db_url = scaled
-    phones = seed_contacts(engine, 120)
-    campaign_id = make_campaign(engine, channels=10, max_attempts=3)
+    phones = seed_contacts(engine, _n(120))
+    campaign_id = make_campaign(engine, channels=CHANNELS, max_attempts=3)
     client = redis.Redis.from_url(redis_server_url)
     lease_key = f"{redis_namespace}:scheduler-lease"
-    with running_simulator(channels=30, speed=200, seed=SEED) as sim:
+    with running_simulator(channels=3 * CHANNELS, speed=200, seed=SEED) as sim:
         procs = Processes(_env(db_url, redis_server_url, redis_namespace, sim.base_url), tmp_path)
         try:
             procs.spawn("worker", "--threads", "8")
@@ -149,7 +168,11 @@ def test_active_scheduler_killed_standby_takes_over(
                 lambda: client.get(lease_key) is not None, 90, "a scheduler to take the lease"
             )  # process start-up
             start(engine, campaign_id, datetime.now(UTC))
-            wait_for(lambda: campaign_progress(engine, campaign_id)["attempts"] >= 30, 90, "30 placed calls")
+            wait_for(
+                lambda: campaign_progress(engine, campaign_id)["attempts"] >= _n(30),
+                90,
+                "30×scale placed calls",
+            )
             holder = client.get(lease_key).decode()  # type: ignore[union-attr]
             leader = first if f":{first.pid}:" in holder else second
             standby = second if leader is first else first
@@ -214,18 +237,22 @@ def test_redis_restarted_in_the_middle(
     scaled: tuple[Engine, str], redis_server_url: str, tmp_path: Path
 ) -> None:
     engine, db_url = scaled
-    phones = seed_contacts(engine, 120)
-    campaign_id = make_campaign(engine, channels=10, max_attempts=3)
+    phones = seed_contacts(engine, _n(120))
+    campaign_id = make_campaign(engine, channels=CHANNELS, max_attempts=3)
     port = _free_port()
     private = _redis_server(port, tmp_path)
     redis_url = f"redis://127.0.0.1:{port}/0"
-    with running_simulator(channels=30, speed=200, seed=SEED) as sim:
+    with running_simulator(channels=3 * CHANNELS, speed=200, seed=SEED) as sim:
         procs = Processes(_env(db_url, redis_url, "restart", sim.base_url), tmp_path)
         try:
             procs.spawn("worker", "--threads", "8")
             procs.spawn("scheduler", "--lease-ttl", "3")
             start(engine, campaign_id, datetime.now(UTC))
-            wait_for(lambda: campaign_progress(engine, campaign_id)["attempts"] >= 40, 90, "40 placed calls")
+            wait_for(
+                lambda: campaign_progress(engine, campaign_id)["attempts"] >= _n(40),
+                90,
+                "40×scale placed calls",
+            )
             private.kill()  # everything queued in Redis is gone: it keeps nothing on disk
             private.wait(10)
             time.sleep(1.0)  # Redis really is down for a moment, as in a restart
@@ -239,9 +266,9 @@ def test_redis_restarted_in_the_middle(
 
 
 def test_centre_answering_503_to_a_fifth_of_requests(sqlite_engine: Engine) -> None:
-    phones = seed_contacts(sqlite_engine, 200)
-    campaign_id = make_campaign(sqlite_engine, channels=10, max_attempts=3)
-    with running_simulator(channels=30, speed=200, seed=SEED, fault_rate=0.2) as sim:
+    phones = seed_contacts(sqlite_engine, _n(200))
+    campaign_id = make_campaign(sqlite_engine, channels=CHANNELS, max_attempts=3)
+    with running_simulator(channels=3 * CHANNELS, speed=200, seed=SEED, fault_rate=0.2) as sim:
         centre = connect(sim.base_url, None)
         run_to_completion(sqlite_engine, centre, campaign_id, timeout=240, timings=Timings(0.3, 3.0))
         truth = sim.center.truth()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -65,38 +66,43 @@ def test_call_log_hints_cut_the_polls_and_change_no_outcome(sqlite_engine: Engin
     assert hinted < 3 and plain > 2 * hinted, (hinted, plain)
 
 
+def _placed(engine: Engine, url: str, campaign_id: int, count: int) -> tuple[Runtime, list[int]]:
+    """``count`` calls of the campaign claimed and placed at the simulator, by hand (no engine running)."""
+    now = datetime.now(UTC)
+    start(engine, campaign_id, now)
+    runtime = Runtime(engine, connect(url, None), timings=Timings(poll_interval_s=5))
+    ids = claim_due(engine, _POLICY(campaign_id), count, now).attempt_ids
+    assert [place(runtime, attempt_id) for attempt_id in ids] == ["placed"] * count
+    return runtime, ids
+
+
+def _commits(engine: Engine, work: Callable[[], dict[str, int]]) -> tuple[dict[str, int], int]:
+    """What ``work`` returned and how many transactions it committed."""
+    commits: list[int] = []
+
+    def count(conn: object) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        return work(), len(commits)
+    finally:
+        event.remove(engine, "commit", count)
+
+
 def test_a_poll_that_learns_nothing_writes_nothing(sqlite_engine: Engine) -> None:
     """An in-progress call: its next poll was set when the poll was handed out; collect commits nothing."""
     seed_contacts(sqlite_engine, 3)
     cid = make_campaign(sqlite_engine, max_attempts=1, channels=3)
-    commits: list[int] = []
     with running_simulator(channels=3, speed=1, seed=2) as sim:  # real time: 20-60 s calls
-        centre = connect(sim.base_url, None)
-
-        now = datetime.now(UTC)
-        start(sqlite_engine, cid, now)
-        runtime = Runtime(sqlite_engine, centre, timings=Timings(poll_interval_s=5))
-        ids = claim_due(
-            sqlite_engine,
-            _POLICY(cid),
-            3,
-            now,
-        ).attempt_ids
-        for attempt_id in ids:
-            assert place(runtime, attempt_id) == "placed"
-        handed = due_polls(sqlite_engine, now + timedelta(seconds=6), 10, 5.0)
+        runtime, ids = _placed(sqlite_engine, sim.base_url, cid, 3)
+        handed = due_polls(sqlite_engine, datetime.now(UTC) + timedelta(seconds=6), 10, 5.0)
         assert sorted(handed) == sorted(ids)
         with sqlite_engine.connect() as conn:
             before = conn.execute(select(_attempt).order_by(_attempt.c.id)).all()
-
-        def count(conn: object) -> None:
-            commits.append(1)
-
-        event.listen(sqlite_engine, "commit", count)
-        counts = collect(runtime, handed)
-        event.remove(sqlite_engine, "commit", count)
+        counts, commits = _commits(sqlite_engine, lambda: collect(runtime, handed))
     assert counts == {"in_progress": 3}
-    assert commits == []
+    assert commits == 0
     with sqlite_engine.connect() as conn:
         assert conn.execute(select(_attempt).order_by(_attempt.c.id)).all() == before
 
@@ -104,30 +110,11 @@ def test_a_poll_that_learns_nothing_writes_nothing(sqlite_engine: Engine) -> Non
 def test_a_batch_of_results_is_one_transaction(sqlite_engine: Engine) -> None:
     seed_contacts(sqlite_engine, 6)
     cid = make_campaign(sqlite_engine, max_attempts=1, channels=6, ivr_max_seconds=0)
-    commits: list[int] = []
     with running_simulator(channels=6, speed=600, seed=4) as sim:  # calls end within a fraction of a second
-        centre = connect(sim.base_url, None)
-
-        now = datetime.now(UTC)
-        start(sqlite_engine, cid, now)
-        runtime = Runtime(sqlite_engine, centre, timings=Timings(poll_interval_s=5))
-        ids = claim_due(
-            sqlite_engine,
-            _POLICY(cid),
-            6,
-            now,
-        ).attempt_ids
-        for attempt_id in ids:
-            place(runtime, attempt_id)
+        runtime, ids = _placed(sqlite_engine, sim.base_url, cid, 6)
         wait_for(lambda: sim.center.truth()["channels_in_use"] == 0, 30, "every call ended")
-
-        def count(conn: object) -> None:
-            commits.append(1)
-
-        event.listen(sqlite_engine, "commit", count)
-        counts = collect(runtime, ids)
-        event.remove(sqlite_engine, "commit", count)
+        counts, commits = _commits(sqlite_engine, lambda: collect(runtime, ids))
     assert sum(counts.values()) == 6 and "in_progress" not in counts
-    assert len(commits) == 1
+    assert commits == 1
     with sqlite_engine.connect() as conn:
         assert set(conn.scalars(select(_attempt.c.state))) <= {"final", "unknown"}
