@@ -164,24 +164,29 @@ def _defer_capped(
 
 def expired_claims(engine: Engine, now: datetime, lease_s: float = 60.0, limit: int = 1000) -> list[int]:
     """Attempts claimed but not placed whose lease ran out (message lost, worker killed, Redis
-    restarted): renew their lease and return them so the scheduler can send them again."""
+    restarted), for the scheduler to send again.
+
+    A `queued` one gets a new lease (the worker's compare-and-set from `queued` does not look at it). A
+    `submitting` one keeps its lapsed lease: that lapse is what lets a worker take it over as a
+    resubmission (``attempt_ledger.renew_submit_lease``); renewing it here made every re-sent message
+    find the lease running and skip the attempt, for ever. It is re-sent each round until one is taken
+    over; the take-over's compare-and-set lets one delivery through."""
     with engine.begin() as conn:
-        ids = list(
-            conn.scalars(
-                select(_attempt.c.id)
-                .where(
-                    _attempt.c.state.in_((AttemptState.QUEUED.value, AttemptState.SUBMITTING.value)),
-                    _attempt.c.lease_until < now,
-                )
-                .order_by(_attempt.c.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+        rows = conn.execute(
+            select(_attempt.c.id, _attempt.c.state)
+            .where(
+                _attempt.c.state.in_((AttemptState.QUEUED.value, AttemptState.SUBMITTING.value)),
+                _attempt.c.lease_until < now,
             )
-        )
-        if ids:
+            .order_by(_attempt.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        queued = [r.id for r in rows if r.state == AttemptState.QUEUED.value]
+        if queued:
             conn.execute(
                 update(_attempt)
-                .where(_attempt.c.id.in_(ids))
+                .where(_attempt.c.id.in_(queued), _attempt.c.state == AttemptState.QUEUED.value)
                 .values(lease_until=now + timedelta(seconds=lease_s))
             )
-    return ids
+    return [r.id for r in rows]

@@ -1,4 +1,5 @@
-"""Results are written once per result, and the call log tells which calls to poll (issue 13)."""
+"""The poll and placement paths of issue 13: results written once per result, the call log telling
+which calls to poll, and a submission cut short taken over after recovery."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from pathlib import Path
 from sqlalchemy import Engine, event, select
 
 from batch_dialer.callcenter import connect
+from batch_dialer.campaigns.attempt_ledger import begin_submit
 from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due
+from batch_dialer.campaigns.clock import ManualClock
 from batch_dialer.campaigns.database import open_database
 from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.models import CallAttempt, table_of
 from batch_dialer.campaigns.poll_ledger import due_polls
+from batch_dialer.scheduler.dispatch import Dispatcher, Senders
 from batch_dialer.workers.collecting import collect
 from batch_dialer.workers.placing import place
 from batch_dialer.workers.runtime import Runtime, Timings
@@ -118,3 +122,27 @@ def test_a_batch_of_results_is_one_transaction(sqlite_engine: Engine) -> None:
     assert commits == 1
     with sqlite_engine.connect() as conn:
         assert set(conn.scalars(select(_attempt.c.state))) <= {"final", "unknown"}
+
+
+def test_a_submission_cut_short_is_taken_over_after_recovery(sqlite_engine: Engine) -> None:
+    """A worker killed between marking an attempt `submitting` and placing it: recovery re-sends it,
+    and the next delivery takes it over (found at the centre or sent again), not skipped for ever."""
+    seed_contacts(sqlite_engine, 1)
+    cid = make_campaign(sqlite_engine, max_attempts=1, channels=1)
+    with running_simulator(channels=1, speed=1, seed=2) as sim:
+        now = datetime.now(UTC)
+        start(sqlite_engine, cid, now)
+        runtime = Runtime(sqlite_engine, connect(sim.base_url, None), timings=Timings(claim_lease_s=30))
+        [attempt_id] = claim_due(sqlite_engine, _POLICY(cid), 1, now).attempt_ids
+        assert begin_submit(sqlite_engine, attempt_id, now, 30) is not None  # ...and the worker dies here
+        later = now + timedelta(seconds=31)
+        resent: list[int] = []
+        dispatcher = Dispatcher(
+            sqlite_engine, runtime.centre, Senders(place=resent.append, poll=print), ManualClock(later)
+        )
+        dispatcher.claim_lease_s = 30
+        assert dispatcher.recover() == 1 and resent == [attempt_id]
+        runtime.clock = ManualClock(later)
+        assert place(runtime, attempt_id) == "placed"
+        assert place(runtime, attempt_id) == "skipped"  # a second delivery of the same message
+        assert sim.center.truth()["calls_total"] == 1
