@@ -30,7 +30,7 @@ from batch_dialer.scheduler.service import Intervals, SchedulerService
 from batch_dialer.workers.actors import declare_actors
 from batch_dialer.workers.broker import broker_from_url
 from batch_dialer.workers.pools import WorkerPools
-from batch_dialer.workers.runtime import HINTED_POLL_FACTOR, Runtime, Timings, install_runtime
+from batch_dialer.workers.runtime import Runtime, Timings, install_runtime
 
 __all__ = ["register", "run_worker_process"]
 
@@ -88,7 +88,6 @@ def scheduler(
         poll_interval_s=timings.poll_interval_s,
         poll_batch=timings.poll_batch,
         poll_hints=timings.poll_hints,
-        hinted_poll_factor=HINTED_POLL_FACTOR,
     )
     lease = RedisLease(broker.client, f"{settings.redis_namespace}:scheduler-lease", ttl_s=lease_ttl)
     service = SchedulerService(

@@ -26,6 +26,7 @@ from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table
 from batch_dialer.campaigns.poll_ledger import due_polls, poll_sooner
 from batch_dialer.scheduler.ended_calls import CallLogTail
 from batch_dialer.scheduler.pacer import ChannelSharer, Pacer
+from batch_dialer.workers.runtime import HINTED_POLL_FACTOR
 
 __all__ = ["Dispatcher", "Senders", "TickReport"]
 
@@ -88,7 +89,6 @@ class Dispatcher:
         poll_batch: int = 50,
         monitor_lag_s: float = 0.0,
         poll_hints: bool = False,
-        hinted_poll_factor: float = 6.0,
     ) -> None:
         self.engine = engine
         self.centre = centre
@@ -105,7 +105,6 @@ class Dispatcher:
         self._error_share = 0.0  # smoothed share of 503s among this centre's submissions
         self.last_report = TickReport()
         self._access = _CentreOnly(engine, centre)
-        self.hinted_poll_factor = hinted_poll_factor
         self.call_log_tail = CallLogTail(centre) if poll_hints and isinstance(centre, CallLogQuery) else None
 
     # -- pacing ----------------------------------------------------------------------------------
@@ -300,7 +299,7 @@ class Dispatcher:
             ended = self.call_log_tail.ended_since_last(now)
             if ended is not None:
                 poll_sooner(self.engine, ended, now)
-                next_in = self.poll_interval_s * self.hinted_poll_factor
+                next_in = self.poll_interval_s * HINTED_POLL_FACTOR
         ids = due_polls(self.engine, now, self.poll_batch * 40, next_in)
         for start in range(0, len(ids), self.poll_batch):
             self.senders.poll(ids[start : start + self.poll_batch])

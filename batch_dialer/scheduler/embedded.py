@@ -25,7 +25,7 @@ from batch_dialer.scheduler.service import Intervals, SchedulerService
 from batch_dialer.workers.actors import Actors, declare_actors
 from batch_dialer.workers.broker import broker_from_url
 from batch_dialer.workers.pools import WorkerPools
-from batch_dialer.workers.runtime import HINTED_POLL_FACTOR, Runtime, Timings, install_runtime
+from batch_dialer.workers.runtime import Runtime, Timings, install_runtime
 
 __all__ = ["EmbeddedEngine", "senders_for"]
 
@@ -74,7 +74,6 @@ class EmbeddedEngine:
             poll_interval_s=self.timings.poll_interval_s,
             poll_batch=self.timings.poll_batch,
             poll_hints=self.timings.poll_hints,
-            hinted_poll_factor=HINTED_POLL_FACTOR,
         )
         self.service = SchedulerService(
             self.dispatcher,

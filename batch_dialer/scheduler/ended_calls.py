@@ -56,7 +56,7 @@ class CallLogTail:
                 for row in rows:
                     newest = max(newest, row.id)
                     self._note(row, now, ended)
-                if len(rows) < PAGE or not rows or max(r.id for r in rows) < first:
+                if len(rows) < PAGE or max(r.id for r in rows) < first:
                     break
                 first = max(r.id for r in rows) + 1
         except CallCenterError as exc:

@@ -168,18 +168,7 @@ def test_job_runs_are_not_logged_at_info(configured: str, expected: str) -> None
 
     from batch_dialer.console.log_setup import configure_logging
 
-    names = ("", "batch_dialer", "apscheduler")
-    levels = {name: logging.getLogger(name).level for name in names}
-    handlers = list(logging.root.handlers)
-    try:
-        configure_logging(configured)
-        chatty = logging.getLogger("apscheduler.executors.default").getEffectiveLevel()
-        assert logging.getLevelName(chatty) == expected
-        assert (
-            logging.getLevelName(logging.getLogger("batch_dialer.scheduler").getEffectiveLevel())
-            == configured
-        )
-    finally:  # this process is pytest's: leave its logging as it was for the tests after this one
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
-        logging.root.handlers[:] = handlers
+    configure_logging(configured)  # tests/conftest.py puts pytest's logging back afterwards
+    chatty = logging.getLogger("apscheduler.executors.default").getEffectiveLevel()
+    assert logging.getLevelName(chatty) == expected
+    assert logging.getLevelName(logging.getLogger("batch_dialer.scheduler").getEffectiveLevel()) == configured

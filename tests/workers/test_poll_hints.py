@@ -34,7 +34,7 @@ from tests.simulator_fixtures import running_simulator
 _attempt = table_of(CallAttempt)
 
 
-def _POLICY(campaign_id: int) -> ClaimPolicy:
+def _policy(campaign_id: int) -> ClaimPolicy:
     return ClaimPolicy(
         campaign_id=campaign_id, token_salt="", cap_count=None, cap_period_s=None, lease_s=30.0
     )
@@ -75,7 +75,7 @@ def _placed(engine: Engine, url: str, campaign_id: int, count: int) -> tuple[Run
     now = datetime.now(UTC)
     start(engine, campaign_id, now)
     runtime = Runtime(engine, connect(url, None), timings=Timings(poll_interval_s=5))
-    ids = claim_due(engine, _POLICY(campaign_id), count, now).attempt_ids
+    ids = claim_due(engine, _policy(campaign_id), count, now).attempt_ids
     assert [place(runtime, attempt_id) for attempt_id in ids] == ["placed"] * count
     return runtime, ids
 
@@ -133,7 +133,7 @@ def test_a_submission_cut_short_is_taken_over_after_recovery(sqlite_engine: Engi
         now = datetime.now(UTC)
         start(sqlite_engine, cid, now)
         runtime = Runtime(sqlite_engine, connect(sim.base_url, None), timings=Timings(claim_lease_s=30))
-        [attempt_id] = claim_due(sqlite_engine, _POLICY(cid), 1, now).attempt_ids
+        [attempt_id] = claim_due(sqlite_engine, _policy(cid), 1, now).attempt_ids
         assert begin_submit(sqlite_engine, attempt_id, now, 30) is not None  # ...and the worker dies here
         later = now + timedelta(seconds=31)
         resent: list[int] = []

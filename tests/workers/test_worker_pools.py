@@ -42,7 +42,6 @@ def test_a_placement_goes_out_while_every_poll_thread_hangs() -> None:
     try:
         for i in range(6):  # more hanging polls than poll threads (and than dial threads)
             poll.send(f"poll{i}")
-        time.sleep(0)  # the polls are enqueued first; the placement comes after them
         dial.send("dial")
         wait_for(lambda: "dial" in done, 5, "the placement", every=0.01)
         assert not [d for d in done if d.startswith("poll")]  # the polls are still hanging
