@@ -168,7 +168,7 @@ def expired_claims(engine: Engine, now: datetime, lease_s: float = 60.0, limit: 
 
     A `queued` one gets a new lease (the worker's compare-and-set from `queued` does not look at it). A
     `submitting` one keeps its lapsed lease: that lapse is what lets a worker take it over as a
-    resubmission (``attempt_ledger.renew_submit_lease``); renewing it here made every re-sent message
+    resubmission (``submit_ledger.renew_submit_lease``); renewing it here made every re-sent message
     find the lease running and skip the attempt, for ever. It is re-sent each round until one is taken
     over; the take-over's compare-and-set lets one delivery through."""
     with engine.begin() as conn:

@@ -7,6 +7,8 @@ owns what every kind shares: the checks, the ledger moves, and how a refusal is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -21,26 +23,19 @@ from batch_dialer.callcenter.errors import (
     PaymentRequired,
 )
 from batch_dialer.callcenter.masking import mask_phone
-from batch_dialer.campaigns.attempt_ledger import (
-    begin_submit,
-    mark_placed,
-    recent_rejections,
-    reject_attempt,
-    release_attempt,
-)
+from batch_dialer.campaigns.attempt_ledger import recent_rejections, reject_attempt, release_attempt
 from batch_dialer.campaigns.attempt_states import AttemptState, TaskState
 from batch_dialer.campaigns.kinds.base import DialJob
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.lifecycle import pause_running
-from batch_dialer.campaigns.models import CallAttempt, Campaign, DoNotCall, table_of
+from batch_dialer.campaigns.models import CallAttempt, table_of
+from batch_dialer.campaigns.submit_ledger import Placed, begin_submits, mark_placed
 from batch_dialer.workers.runtime import Runtime
 
-__all__ = ["BAD_DATA_CODES", "place"]
+__all__ = ["BAD_DATA_CODES", "place", "place_many"]
 
 log = logging.getLogger("batch_dialer.workers.placing")
 _attempt = table_of(CallAttempt)
-_campaign = table_of(Campaign)
-_dnc = table_of(DoNotCall)
 
 # How long a centre refusal (486/480/503) keeps the task back before it may be claimed again.
 CONGESTION_BACKOFF_S = 2.0
@@ -56,31 +51,72 @@ def place(runtime: Runtime, attempt_id: int) -> str:
     and the retry (a resubmission) asks the centre whether the first submission got through before
     sending anything.
     """
+    result = place_many(runtime, [attempt_id])[attempt_id]
+    if isinstance(result, CallCenterError):
+        raise result
+    return result
+
+
+def place_many(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[int, str | CallCenterError]:
+    """Place several claimed attempts: one transaction loads them all, each goes to the centre on its
+    own, one transaction records the accepted ones. A transport failure is that attempt's result (its
+    lease expired, so a re-send takes it over as a resubmission); it does not hold up the others."""
     now = runtime.clock.now()
-    job = begin_submit(runtime.engine, attempt_id, now, runtime.timings.claim_lease_s)
-    if job is None:
-        return "skipped"
+    jobs = begin_submits(runtime.engine, attempt_ids, now, runtime.timings.claim_lease_s)
+    results: dict[int, str | CallCenterError] = {}
+    placed: list[Placed] = []
+    try:
+        for attempt_id in attempt_ids:
+            job = jobs.get(attempt_id)
+            if job is None:
+                results[attempt_id] = "skipped"
+                continue
+            try:
+                outcome = _submit(runtime, job, now)
+            except CallCenterError as exc:
+                _expire_lease(runtime, attempt_id, now)
+                results[attempt_id] = exc
+                continue
+            if isinstance(outcome, str):
+                results[attempt_id] = outcome
+            else:
+                placed.append((job, outcome.centre_ref))
+                results[attempt_id] = "placed"
+    finally:  # what the centre accepted is recorded even if a later attempt of the batch blew up
+        mark_placed(runtime.engine, placed, now, runtime.timings.poll_interval_s)
+    for job, _ in placed:
+        log.info("placed %s to %s (attempt %d)", job.token, mask_phone(job.phone), job.attempt_no)
+    return results
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    centre_ref: str | None
+
+
+def _submit(runtime: Runtime, job: DialJob, now: datetime) -> _Accepted | str:
+    """Send one job to the centre unless something says not to: accepted, or what happened instead."""
     kind = kind_named(job.campaign.kind)
     if job.resubmission:
-        try:
-            earlier = kind.find_at_centre(runtime, job)
-        except CallCenterError:
-            _expire_lease(runtime, attempt_id, now)  # the message's retry asks again at once
-            raise
+        earlier = kind.find_at_centre(runtime, job)
         if earlier is not None:
-            return _placed(runtime, job, now, earlier.centre_ref)
-    refusal = _dial_time_refusal(runtime, job, now)
+            return _Accepted(earlier.centre_ref)
+    refusal = _dial_time_refusal(job, now)
     if refusal is not None:
         state, retry_at, reason = refusal
-        release_attempt(runtime.engine, attempt_id, now, retry_at=retry_at, task_state=state, reason=reason)
+        release_attempt(
+            runtime.engine, job.attempt_id, now, retry_at=retry_at, task_state=state, reason=reason
+        )
         return f"released:{reason}"
     try:
-        centre_ref = kind.submit(runtime, job, now)
+        return _Accepted(kind.submit(runtime, job, now))
     except DuplicateSubmission:
-        centre_ref = None  # an earlier submission of this very token got through
+        return _Accepted(None)  # an earlier submission of this very token got through
     except (CenterBusy, CenterUnavailable) as exc:
         retry_at = now + timedelta(seconds=exc.retry_after or CONGESTION_BACKOFF_S)
-        release_attempt(runtime.engine, attempt_id, now, retry_at=retry_at, code=exc.code, reason=str(exc))
+        release_attempt(
+            runtime.engine, job.attempt_id, now, retry_at=retry_at, code=exc.code, reason=str(exc)
+        )
         return f"congested:{exc.code}"
     except BadParameters as exc:
         if exc.code in BAD_DATA_CODES:
@@ -88,23 +124,6 @@ def place(runtime: Runtime, attempt_id: int) -> str:
         return _refused(runtime, job, now, exc)
     except (BadPassword, PaymentRequired) as exc:
         return _refused(runtime, job, now, exc)
-    except CallCenterError:
-        _expire_lease(runtime, attempt_id, now)
-        raise
-    return _placed(runtime, job, now, centre_ref)
-
-
-def _placed(runtime: Runtime, job: DialJob, now: datetime, centre_ref: str | None) -> str:
-    mark_placed(
-        runtime.engine,
-        job.attempt_id,
-        now,
-        poll_interval_s=runtime.timings.poll_interval_s,
-        result_deadline_s=float(job.campaign.result_deadline_s),
-        centre_ref=centre_ref,
-    )
-    log.info("placed %s to %s (attempt %d)", job.token, mask_phone(job.phone), job.attempt_no)
-    return "placed"
 
 
 def _rejected(runtime: Runtime, job: DialJob, now: datetime, exc: CallCenterError) -> str:
@@ -128,9 +147,7 @@ def _refused(runtime: Runtime, job: DialJob, now: datetime, exc: CallCenterError
     return f"refused:{exc.code}"
 
 
-def _dial_time_refusal(
-    runtime: Runtime, job: DialJob, now: datetime
-) -> tuple[TaskState, datetime | None, str] | None:
+def _dial_time_refusal(job: DialJob, now: datetime) -> tuple[TaskState, datetime | None, str] | None:
     """(task state, when to try again, why) if this call must not be placed now."""
     campaign = job.campaign
     status, on_dnc = campaign.status, job.on_dnc  # read with the claim, in one transaction

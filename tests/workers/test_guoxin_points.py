@@ -9,13 +9,13 @@ from sqlalchemy import Engine, insert, select
 
 from batch_dialer.callcenter import connect
 from batch_dialer.callcenter.results import AgentState
-from batch_dialer.campaigns.attempt_ledger import begin_submit
 from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due
 from batch_dialer.campaigns.clock import ManualClock
 from batch_dialer.campaigns.kinds.captcha import free_agents
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, Contact, table_of
+from batch_dialer.campaigns.submit_ledger import begin_submit
 from batch_dialer.reports import build_summary
 from batch_dialer.scheduler.dispatch import Dispatcher, Senders
 from batch_dialer.workers.placing import place

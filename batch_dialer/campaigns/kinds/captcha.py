@@ -19,7 +19,6 @@ from pydantic import Field, field_validator, model_validator
 
 from batch_dialer.callcenter.capabilities import AgentStates, CaptchaCalls, CaptchaResults, LoadMonitor
 from batch_dialer.callcenter.results import AgentState, CallState
-from batch_dialer.campaigns.attempt_ledger import remember_code
 from batch_dialer.campaigns.campaign_row import CampaignRow
 from batch_dialer.campaigns.kinds.base import (
     CampaignKind,
@@ -33,6 +32,7 @@ from batch_dialer.campaigns.kinds.base import (
     Reading,
 )
 from batch_dialer.campaigns.kinds.tts import reading_of_centre_result
+from batch_dialer.campaigns.submit_ledger import remember_code
 
 __all__ = ["CaptchaKind", "CaptchaOptions", "free_agents"]
 
