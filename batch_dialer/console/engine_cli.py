@@ -36,9 +36,9 @@ __all__ = ["register", "run_worker_process"]
 
 log = logging.getLogger("batch_dialer.engine")
 
-#: how long an idle worker consumer waits before it looks at Redis again (messages come from another
-#: process, so nothing wakes it sooner): about a pacer tick's share of the channel-idle gap
-DIAL_WAIT_MS = 20
+#: how long an idle worker consumer waits before it looks at Redis again: the safety net only, since the
+#: scheduler's enqueue wakes it at once over pub/sub (see waking_broker)
+WORKER_WAIT_MS = 500
 
 
 def _scaled_settings(command: str) -> Settings:
@@ -146,7 +146,7 @@ def run_worker_process(threads: int) -> None:
     broker = broker_from_url(settings.redis_url, settings.redis_namespace)
     declare_actors(broker)
     # placements come from the scheduler's process, so only the wait bounds how long one sits in Redis
-    pools = WorkerPools.start(broker, threads, wait_ms=DIAL_WAIT_MS)
+    pools = WorkerPools.start(broker, threads, wait_ms=WORKER_WAIT_MS)
     log.info("worker started with %d threads", threads)
     try:
         _wait_for_signal()

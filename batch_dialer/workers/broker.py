@@ -34,4 +34,8 @@ def redis_client_from_url(url: str | None) -> Any:
 def broker_from_url(url: str | None, namespace: str = "dialer", client: Any = None) -> RedisBroker:
     """A RedisBroker on `url` (or on `client`, e.g. a shared fakeredis), keys under `namespace`."""
     client = client if client is not None else redis_client_from_url(url)
-    return WakingRedisBroker(client=client, namespace=namespace, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS)
+    # other processes share a real server: wakes go to them over pub/sub (fakeredis is this process's)
+    shared = type(client).__module__.split(".")[0] != "fakeredis"
+    return WakingRedisBroker(
+        client=client, namespace=namespace, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, publish_wakes=shared
+    )

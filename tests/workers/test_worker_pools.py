@@ -75,3 +75,76 @@ def test_an_idle_consumer_wakes_when_a_message_is_enqueued() -> None:
         release.set()
         pools.stop()
         broker.close()
+
+
+def _counting_fetches(broker: dramatiq.brokers.redis.RedisBroker) -> list[str]:
+    fetches: list[str] = []
+    fetch = broker.do_fetch
+    broker.do_fetch = lambda queue, n: fetches.append(queue) or fetch(queue, n)  # type: ignore[method-assign]
+    return fetches
+
+
+def test_a_message_costs_one_look_at_redis_not_one_more_after_its_ack() -> None:
+    broker = broker_from_url(None, namespace="looks-test")
+    fetches = _counting_fetches(broker)
+    release, done = threading.Event(), []
+    dial, _ = _actors(broker, release, done)
+    pools = WorkerPools.start(broker, threads=2, poll_threads=1, wait_ms=2_000)
+    try:
+        wait_for(lambda: DIAL_QUEUE in fetches, 5, "the first look", every=0.01)
+        before = fetches.count(DIAL_QUEUE)
+        for i in range(20):
+            dial.send(f"m{i}")
+            wait_for(lambda i=i: f"m{i}" in done, 5, f"message {i}", every=0.002)  # type: ignore[misc]
+        # one fetch per enqueue; an empty look after every ack would make it two
+        assert fetches.count(DIAL_QUEUE) - before <= 22
+    finally:
+        release.set()
+        pools.stop()
+        broker.close()
+
+
+def test_an_ack_at_the_prefetch_limit_wakes_the_consumer() -> None:
+    """One thread prefetches two messages; the rest wait in Redis until an ack makes room, which must
+    not take the worker timeout each time."""
+    broker = broker_from_url(None, namespace="full-test")
+    release, done = threading.Event(), []
+    dial, _ = _actors(broker, release, done)
+    pools = WorkerPools.start(broker, threads=1, poll_threads=1, wait_ms=2_000)
+    try:
+        sent = time.monotonic()
+        for i in range(8):
+            dial.send(f"m{i}")
+        wait_for(lambda: len(done) == 8, 20, "all eight", every=0.005)
+        assert time.monotonic() - sent < 1.5  # a timeout per refill would be 3 × 2 s
+    finally:
+        release.set()
+        pools.stop()
+        broker.close()
+
+
+def test_a_message_enqueued_by_another_process_wakes_the_worker_at_once(redis_namespace: str) -> None:
+    """The scheduler and the workers are separate processes on one Redis: its enqueue reaches the idle
+    workers over pub/sub, not on their timeout."""
+    from tests.conftest import REDIS_URL
+
+    workers_side = broker_from_url(REDIS_URL, namespace=redis_namespace)
+    scheduler_side = broker_from_url(REDIS_URL, namespace=redis_namespace)
+    fetches = _counting_fetches(workers_side)
+    release, done = threading.Event(), []
+    _actors(workers_side, release, done)
+    dial, _ = _actors(scheduler_side, release, done)
+    pools = WorkerPools.start(workers_side, threads=1, poll_threads=1, wait_ms=2_000)
+    try:
+        wait_for(lambda: DIAL_QUEUE in fetches, 5, "the first look", every=0.01)
+        time.sleep(0.5)  # the listener subscribes meanwhile; a wake sent before it would be lost
+        for i in range(5):
+            sent = time.monotonic()
+            dial.send(f"m{i}")
+            wait_for(lambda i=i: f"m{i}" in done, 10, f"message {i}", every=0.005)  # type: ignore[misc]
+            assert time.monotonic() - sent < 0.5, i  # on the timeout: 1 s on average, up to 2 s
+    finally:
+        release.set()
+        pools.stop()
+        workers_side.close()
+        scheduler_side.close()
