@@ -8,7 +8,7 @@ number asked about) without keeping the number itself after retention has masked
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,16 @@ from batch_dialer.campaigns.clock import utcnow
 from batch_dialer.campaigns.models import table_of
 from batch_dialer.campaigns.oversight_models import AuditEvent
 
-__all__ = ["ACTION_LABELS", "AuditRow", "audit_events", "phone_hash", "record", "record_in"]
+__all__ = [
+    "ACTION_LABELS",
+    "AuditRow",
+    "audit_events",
+    "event_row",
+    "phone_hash",
+    "record",
+    "record_all_in",
+    "record_in",
+]
 
 _audit = table_of(AuditEvent)
 
@@ -55,19 +64,41 @@ def record_in(
     at: datetime | None = None,
 ) -> None:
     """Add one event inside the caller's transaction (so the event and the change commit together)."""
+    row = event_row(
+        actor, action, campaign_id=campaign_id, subject=subject, phone=phone, detail=detail, at=at
+    )
+    conn.execute(_audit.insert().values(**row))  # a missing detail is SQL NULL here, JSON null in a batch
+
+
+def event_row(
+    actor: str,
+    action: str,
+    *,
+    campaign_id: int | None = None,
+    subject: str | None = None,
+    phone: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """One event's row, for :func:`record_all_in`."""
     if action not in ACTION_LABELS:
         raise ValueError(f"unknown audit action {action!r}")
-    conn.execute(
-        _audit.insert().values(
-            at=at or utcnow(),
-            actor=(actor or "?")[:100],
-            action=action,
-            campaign_id=campaign_id,
-            subject=subject[:300] if subject else None,
-            phone_hash=phone_hash(phone) if phone else None,
-            detail=dict(detail) if detail else None,
-        )
-    )
+    return {
+        "at": at or utcnow(),
+        "actor": (actor or "?")[:100],
+        "action": action,
+        "campaign_id": campaign_id,
+        "subject": subject[:300] if subject else None,
+        "phone_hash": phone_hash(phone) if phone else None,
+        "detail": dict(detail) if detail else None,
+    }
+
+
+def record_all_in(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Add several events (:func:`event_row`, each with its detail) in one statement inside the caller's
+    transaction."""
+    if rows:
+        conn.execute(_audit.insert(), list(rows))
 
 
 def record(engine: Engine, actor: str, action: str, **fields: Any) -> None:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from batch_dialer.campaigns.attempt_ledger import finish_attempt
+from batch_dialer.campaigns.attempt_endings import finish_attempt
 from batch_dialer.campaigns.attempt_states import (
     Outcome,
     TaskState,

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
-from batch_dialer.campaigns.attempt_ledger import finish_attempt
+from batch_dialer.campaigns.attempt_endings import finish_attempt
 from batch_dialer.campaigns.attempt_states import Outcome, check_attempt_transition, check_transition
 from batch_dialer.campaigns.campaign_row import CampaignRow
 from batch_dialer.campaigns.claiming import make_token

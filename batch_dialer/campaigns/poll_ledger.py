@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
-from batch_dialer.campaigns.attempt_ledger import finish_attempt_in
-from batch_dialer.campaigns.attempt_states import AttemptState, Outcome
-from batch_dialer.campaigns.campaign_row import CampaignRow
+from batch_dialer.campaigns.attempt_endings import Finished, finish_attempts_in
+from batch_dialer.campaigns.attempt_states import AttemptState
 from batch_dialer.campaigns.kinds.base import PollTarget
 from batch_dialer.campaigns.models import CallAttempt, Campaign, table_of
 
@@ -42,16 +42,6 @@ class Answered:
     attempt_id: int
     next_poll_at: datetime
     first: bool = True
-
-
-@dataclass(frozen=True)
-class Finished:
-    attempt_id: int
-    outcome: Outcome
-    centre_state: int | None
-    keys: dict[str, str] | None
-    attempt_state: AttemptState = AttemptState.FINAL
-    dials: int = 1
 
 
 def due_polls(engine: Engine, now: datetime, limit: int, next_in_s: float) -> list[int]:
@@ -143,29 +133,28 @@ def record_batch(
     """What one poll batch learnt, in one transaction; returns how many attempts it finished."""
     if not answered and not finished:
         return 0
-    done = 0
-    campaigns: dict[int, CampaignRow] = {}
     with engine.begin() as conn:
-        for item in answered:
-            values: dict[str, datetime] = {"next_poll_at": item.next_poll_at}
-            if item.first:
-                values["answered_at"] = now
-            conn.execute(
-                update(_attempt)
-                .where(_attempt.c.id == item.attempt_id, _attempt.c.state == AttemptState.PLACED.value)
-                .values(**values)
-            )
-        for fin in finished:
-            decision = finish_attempt_in(
-                conn,
-                fin.attempt_id,
-                now,
-                outcome=fin.outcome,
-                centre_state=fin.centre_state,
-                keys=fin.keys,
-                attempt_state=fin.attempt_state,
-                dials=fin.dials,
-                campaigns=campaigns,
-            )
-            done += decision is not None
-    return done
+        for first in (True, False):
+            params = [
+                {"b_id": a.attempt_id, "b_next": a.next_poll_at, **({"b_at": now} if first else {})}
+                for a in answered
+                if a.first == first
+            ]
+            if params:
+                conn.execute(_ANSWERED_FIRST if first else _ANSWERED_AGAIN, params)
+        return len(finish_attempts_in(conn, finished, now))
+
+
+def _answered(first: bool) -> Any:
+    """An answered call's next poll (and, the first time, when it was answered), prepared once."""
+    values: dict[str, Any] = {"next_poll_at": bindparam("b_next", type_=_attempt.c.next_poll_at.type)}
+    if first:
+        values["answered_at"] = bindparam("b_at", type_=_attempt.c.answered_at.type)
+    return (
+        update(_attempt)
+        .where(_attempt.c.id == bindparam("b_id"), _attempt.c.state == AttemptState.PLACED.value)
+        .values(**values)
+    )
+
+
+_ANSWERED_FIRST, _ANSWERED_AGAIN = _answered(True), _answered(False)

@@ -10,13 +10,13 @@ from pathlib import Path
 from sqlalchemy import Engine, event, select
 
 from batch_dialer.callcenter import connect
-from batch_dialer.campaigns.attempt_ledger import begin_submit
 from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due
 from batch_dialer.campaigns.clock import ManualClock
 from batch_dialer.campaigns.database import open_database
 from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.models import CallAttempt, table_of
 from batch_dialer.campaigns.poll_ledger import due_polls
+from batch_dialer.campaigns.submit_ledger import begin_submit
 from batch_dialer.scheduler.dispatch import Dispatcher, Senders
 from batch_dialer.workers.collecting import collect
 from batch_dialer.workers.placing import place
@@ -80,18 +80,27 @@ def _placed(engine: Engine, url: str, campaign_id: int, count: int) -> tuple[Run
     return runtime, ids
 
 
-def _commits(engine: Engine, work: Callable[[], dict[str, int]]) -> tuple[dict[str, int], int]:
-    """What ``work`` returned and how many transactions it committed."""
+def _commits(
+    engine: Engine, work: Callable[[], dict[str, int]], statements: list[str] | None = None
+) -> tuple[dict[str, int], int]:
+    """What ``work`` returned and how many transactions it committed; ``statements`` collects the SQL it
+    sent (an executemany is one)."""
     commits: list[int] = []
+    sent = statements if statements is not None else []
 
     def count(conn: object) -> None:
         commits.append(1)
 
+    def record(conn: object, cursor: object, sql: str, *args: object) -> None:
+        sent.append(sql)
+
     event.listen(engine, "commit", count)
+    event.listen(engine, "before_cursor_execute", record)
     try:
         return work(), len(commits)
     finally:
         event.remove(engine, "commit", count)
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_poll_that_learns_nothing_writes_nothing(sqlite_engine: Engine) -> None:
@@ -117,9 +126,14 @@ def test_a_batch_of_results_is_one_transaction(sqlite_engine: Engine) -> None:
     with running_simulator(channels=6, speed=600, seed=4) as sim:  # calls end within a fraction of a second
         runtime, ids = _placed(sqlite_engine, sim.base_url, cid, 6)
         wait_for(lambda: sim.center.truth()["channels_in_use"] == 0, 30, "every call ended")
-        counts, commits = _commits(sqlite_engine, lambda: collect(runtime, ids))
+        statements: list[str] = []
+        counts, commits = _commits(sqlite_engine, lambda: collect(runtime, ids), statements)
     assert sum(counts.values()) == 6 and "in_progress" not in counts
     assert commits == 1
+    # per result only its compare-and-set; the batch shares reading the targets, their tasks and
+    # campaign, and one statement each for the task moves and the audit events (was 4 per result)
+    writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) <= 6 + 3, writes
     with sqlite_engine.connect() as conn:
         assert set(conn.scalars(select(_attempt.c.state))) <= {"final", "unknown"}
 
