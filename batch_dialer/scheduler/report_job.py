@@ -10,8 +10,6 @@ from sqlalchemy import Engine, select
 from batch_dialer.callcenter.base import CallCenter
 from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.campaigns.report_folder import confined_report_dir
-from batch_dialer.reports.errors import ReportError
-from batch_dialer.reports.export import export_report
 
 __all__ = ["report_exporter"]
 
@@ -23,6 +21,10 @@ def report_exporter(engine: Engine, centre: CallCenter | None = None) -> Callabl
     """A job that writes the XLSX and HTML reports of one campaign, cross-checked with the centre."""
 
     def export(campaign_id: int) -> None:
+        # imported when a report is due: the report writers are not needed by a process that only dials
+        from batch_dialer.reports.errors import ReportError
+        from batch_dialer.reports.export import export_report
+
         with engine.connect() as conn:
             folder = conn.scalar(select(_campaign.c.report_dir).where(_campaign.c.id == campaign_id))
         target = confined_report_dir(folder)  # refuses a folder outside DIALER_REPORT_BASE_DIR

@@ -34,6 +34,16 @@ from batch_dialer.campaigns.models import (
 )
 
 
+def test_the_written_schema_head_is_alembics_newest_migration() -> None:
+    """Processes check their database against SCHEMA_HEAD without importing alembic; a new migration
+    must move it too, or every database would look out of date (or a stale one current)."""
+    from alembic.script import ScriptDirectory
+
+    from batch_dialer.campaigns.database import MIGRATIONS, SCHEMA_HEAD
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == SCHEMA_HEAD
+
+
 def test_schema_is_at_head_and_matches_models(engine: Engine) -> None:
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
