@@ -52,22 +52,11 @@ def phone_hash(phone: str) -> str:
     return hashlib.sha256(f"batch-dialer/{phone}".encode()).hexdigest()
 
 
-def record_in(
-    conn: Connection,
-    actor: str,
-    action: str,
-    *,
-    campaign_id: int | None = None,
-    subject: str | None = None,
-    phone: str | None = None,
-    detail: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Add one event inside the caller's transaction (so the event and the change commit together)."""
-    row = event_row(
-        actor, action, campaign_id=campaign_id, subject=subject, phone=phone, detail=detail, at=at
-    )
-    conn.execute(_audit.insert().values(**row))  # a missing detail is SQL NULL here, JSON null in a batch
+def record_in(conn: Connection, actor: str, action: str, **fields: Any) -> None:
+    """Add one event inside the caller's transaction (so the event and the change commit together);
+    ``fields`` as :func:`event_row` takes them."""
+    # a missing detail is SQL NULL here (a literal None), JSON null in an executemany batch
+    conn.execute(_audit.insert().values(**event_row(actor, action, **fields)))
 
 
 def event_row(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, func, insert, or_, select, update
 
 from batch_dialer.campaigns.attempt_states import AttemptState, TaskState, check_transition
 from batch_dialer.campaigns.db_types import UTCDateTime
@@ -35,6 +35,33 @@ _COUNTING_STATES = tuple(
     )
 )
 _PENDING, _IN_FLIGHT, _DNC = TaskState.PENDING.value, TaskState.IN_FLIGHT.value, TaskState.DNC.value
+
+# built once: building a statement costs more than running it, and these run every pacer tick
+_DUE = (
+    select(_task.c.id, _task.c.phone)
+    .where(
+        _task.c.campaign_id == bindparam("campaign_id"),
+        _task.c.state == _PENDING,
+        or_(
+            _task.c.next_attempt_at.is_(None),
+            _task.c.next_attempt_at <= bindparam("now", type_=_task.c.next_attempt_at.type),
+        ),
+    )
+    .order_by(_task.c.next_attempt_at.asc().nulls_first(), _task.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_BLOCKED = select(_dnc.c.phone).where(_dnc.c.phone.in_(bindparam("phones", expanding=True)))
+_CLAIM = (
+    update(_task)
+    .where(_task.c.id.in_(bindparam("ids", expanding=True)), _task.c.state == _PENDING)
+    .values(
+        state=_IN_FLIGHT,
+        claims=_task.c.claims + 1,
+        updated_at=bindparam("now", type_=_task.c.updated_at.type),
+    )
+    .returning(_task.c.id, _task.c.claims, _task.c.phone)
+)
 
 
 @dataclass(frozen=True)
@@ -68,23 +95,13 @@ def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) ->
     if limit <= 0:
         return ClaimResult([])
     with engine.begin() as conn:
-        due = conn.execute(
-            select(_task.c.id, _task.c.phone)
-            .where(
-                _task.c.campaign_id == policy.campaign_id,
-                _task.c.state == _PENDING,
-                or_(_task.c.next_attempt_at.is_(None), _task.c.next_attempt_at <= now),
-            )
-            .order_by(_task.c.next_attempt_at.asc().nulls_first(), _task.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
+        due = conn.execute(_DUE, {"campaign_id": policy.campaign_id, "now": now, "limit": limit}).all()
         if not due:
             return ClaimResult([])
         phones = {row.phone for row in due}
 
         # do-not-call is checked again at dial time: the list may have grown since creation
-        blocked = set(conn.scalars(select(_dnc.c.phone).where(_dnc.c.phone.in_(phones))))
+        blocked = set(conn.scalars(_BLOCKED, {"phones": list(phones)}))
         dnc_ids = [row.id for row in due if row.phone in blocked]
         if dnc_ids:
             check_transition(TaskState.PENDING, TaskState.DNC)
@@ -102,12 +119,7 @@ def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) ->
         if not chosen:
             return ClaimResult([], dnc=len(dnc_ids), capped=len(capped_ids))
         check_transition(TaskState.PENDING, TaskState.IN_FLIGHT)
-        claimed = conn.execute(
-            update(_task)
-            .where(_task.c.id.in_(chosen), _task.c.state == _PENDING)
-            .values(state=_IN_FLIGHT, claims=_task.c.claims + 1, updated_at=now)
-            .returning(_task.c.id, _task.c.claims, _task.c.phone)
-        ).all()
+        claimed = conn.execute(_CLAIM, {"ids": chosen, "now": now}).all()
         lease_until = now + timedelta(seconds=policy.lease_s)
         rows = [
             {

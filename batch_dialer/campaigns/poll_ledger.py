@@ -33,6 +33,43 @@ __all__ = [
 _attempt = table_of(CallAttempt)
 _campaign = table_of(Campaign)
 
+# built once: building a statement costs more than running it, and these run every tick
+_DUE = (
+    select(_attempt.c.id)
+    .where(
+        _attempt.c.state == AttemptState.PLACED.value,
+        _attempt.c.next_poll_at <= bindparam("now", type_=_attempt.c.next_poll_at.type),
+    )
+    .order_by(_attempt.c.next_poll_at)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_POLL_LATER = (
+    update(_attempt)
+    .where(_attempt.c.id.in_(bindparam("ids", expanding=True)))
+    .values(next_poll_at=bindparam("later", type_=_attempt.c.next_poll_at.type))
+)
+_TARGETS = (
+    select(
+        _attempt.c.id,
+        _attempt.c.task_id,
+        _attempt.c.campaign_id,
+        _attempt.c.token,
+        _attempt.c.centre_ref,
+        _attempt.c.placed_at,
+        _attempt.c.answered_at,
+        _attempt.c.poll_deadline,
+        _campaign.c.kind,
+        _campaign.c.ivr_max_seconds,
+        _campaign.c.token_salt,
+    )
+    .join(_campaign, _campaign.c.id == _attempt.c.campaign_id)
+    .where(
+        _attempt.c.id.in_(bindparam("ids", expanding=True)),
+        _attempt.c.state == AttemptState.PLACED.value,
+    )
+)
+
 
 @dataclass(frozen=True)
 class Answered:
@@ -48,21 +85,10 @@ def due_polls(engine: Engine, now: datetime, limit: int, next_in_s: float) -> li
     """Placed attempts whose poll is due, with their next poll already set ``next_in_s`` ahead: the
     poll itself then writes only what it learns, and nobody sends the same attempt twice meanwhile."""
     with engine.begin() as conn:
-        ids = list(
-            conn.scalars(
-                select(_attempt.c.id)
-                .where(_attempt.c.state == AttemptState.PLACED.value, _attempt.c.next_poll_at <= now)
-                .order_by(_attempt.c.next_poll_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
+        ids = list(conn.scalars(_DUE, {"now": now, "limit": limit}))
         if ids:
-            conn.execute(
-                update(_attempt)
-                .where(_attempt.c.id.in_(ids))
-                .values(next_poll_at=now + timedelta(seconds=max(next_in_s, 0.05)))
-            )
+            later = now + timedelta(seconds=max(next_in_s, 0.05))
+            conn.execute(_POLL_LATER, {"ids": ids, "later": later})
     return ids
 
 
@@ -87,23 +113,7 @@ def poll_sooner(engine: Engine, phones: Collection[str], now: datetime) -> int:
 
 def poll_targets(engine: Engine, attempt_ids: Sequence[int]) -> list[PollTarget]:
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                _attempt.c.id,
-                _attempt.c.task_id,
-                _attempt.c.campaign_id,
-                _attempt.c.token,
-                _attempt.c.centre_ref,
-                _attempt.c.placed_at,
-                _attempt.c.answered_at,
-                _attempt.c.poll_deadline,
-                _campaign.c.kind,
-                _campaign.c.ivr_max_seconds,
-                _campaign.c.token_salt,
-            )
-            .join(_campaign, _campaign.c.id == _attempt.c.campaign_id)
-            .where(_attempt.c.id.in_(attempt_ids), _attempt.c.state == AttemptState.PLACED.value)
-        ).all()
+        rows = conn.execute(_TARGETS, {"ids": list(attempt_ids)}).all()
     return [
         PollTarget(
             attempt_id=r.id,

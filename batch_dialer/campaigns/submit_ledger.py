@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from batch_dialer.campaigns.attempt_ledger import load_campaign
 from batch_dialer.campaigns.attempt_states import AttemptState, check_attempt_transition
@@ -39,6 +39,20 @@ _dnc = table_of(DoNotCall)
 
 _QUEUED, _SUBMITTING = AttemptState.QUEUED.value, AttemptState.SUBMITTING.value
 
+# built once: building a statement costs more than running it, and these run for every message
+_BEGIN = (
+    update(_attempt)
+    .where(_attempt.c.id.in_(bindparam("ids", expanding=True)), _attempt.c.state == _QUEUED)
+    .values(state=_SUBMITTING, lease_until=bindparam("lease_until", type_=_attempt.c.lease_until.type))
+    .returning(_attempt.c.id)
+)
+_JOBS = (
+    select(_attempt, _task.c.contact_id, _dnc.c.phone.label("dnc_phone"))
+    .join(_task, _task.c.id == _attempt.c.task_id)
+    .outerjoin(_dnc, _dnc.c.phone == _attempt.c.phone)
+    .where(_attempt.c.id.in_(bindparam("ids", expanding=True)))
+)
+
 #: (the job the centre accepted, the centre's own reference for it if it gave one)
 Placed = tuple[DialJob, str | None]
 
@@ -57,25 +71,13 @@ def begin_submits(
     check_attempt_transition(AttemptState.QUEUED, AttemptState.SUBMITTING)
     lease_until = now + timedelta(seconds=lease_s)
     with engine.begin() as conn:
-        moved = set(
-            conn.scalars(
-                update(_attempt)
-                .where(_attempt.c.id.in_(list(attempt_ids)), _attempt.c.state == _QUEUED)
-                .values(state=_SUBMITTING, lease_until=lease_until)
-                .returning(_attempt.c.id)
-            )
-        )
+        moved = set(conn.scalars(_BEGIN, {"ids": list(attempt_ids), "lease_until": lease_until}))
         resubmitted = {
             i for i in attempt_ids if i not in moved and renew_submit_lease(conn, i, now, lease_until)
         }
         if not moved and not resubmitted:
             return {}
-        rows = conn.execute(
-            select(_attempt, _task.c.contact_id, _dnc.c.phone.label("dnc_phone"))
-            .join(_task, _task.c.id == _attempt.c.task_id)
-            .outerjoin(_dnc, _dnc.c.phone == _attempt.c.phone)
-            .where(_attempt.c.id.in_(list(moved | resubmitted)))
-        ).all()
+        rows = conn.execute(_JOBS, {"ids": list(moved | resubmitted)}).all()
         campaigns = {cid: load_campaign(conn, cid) for cid in {r.campaign_id for r in rows}}
         contacts = contact_fields(conn, [(r.contact_id, campaigns[r.campaign_id]) for r in rows])
     return {

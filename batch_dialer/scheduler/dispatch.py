@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, bindparam, case, func, or_, select
 
 from batch_dialer.callcenter.capabilities import CallLogQuery, CentreAdapter, LoadMonitor
 from batch_dialer.callcenter.errors import CallCenterError
@@ -39,6 +39,39 @@ _attempt = table_of(CallAttempt)
 PLACE_CHUNK = 4
 _UNSEEN = (AttemptState.QUEUED.value, AttemptState.SUBMITTING.value)
 _BUSY = (*_UNSEEN, AttemptState.PLACED.value)
+
+
+# -- the statements of every tick, built once (building one costs more than running it) ----------------
+
+
+def _feedback_statement(lagged: bool) -> Any:
+    state, placed_at, finished_at = _attempt.c.state, _attempt.c.placed_at, _attempt.c.finished_at
+    placed = AttemptState.PLACED.value
+    since = bindparam("since", type_=finished_at.type)
+    unseen: ColumnElement[bool] = state.in_(_UNSEEN)
+    if lagged:  # placed so recently that the monitor may not show it yet
+        unseen = or_(unseen, and_(state == placed, placed_at > bindparam("lag", type_=placed_at.type)))
+    refused = and_(state == AttemptState.ABANDONED.value, finished_at >= since)
+
+    def count(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return select(
+        count(unseen),
+        count(and_(refused, _attempt.c.centre_state.in_((480, 486)))),
+        count(and_(refused, _attempt.c.centre_state == 503)),
+        count(and_(state == placed, placed_at >= since)),
+    ).where(or_(state.in_(_BUSY), refused))
+
+
+_FEEDBACK, _FEEDBACK_LAGGED = _feedback_statement(False), _feedback_statement(True)
+_NOW = bindparam("now", type_=_campaign.c.start_at.type)
+_DIALABLE = select(_campaign).where(
+    _campaign.c.status == "running",
+    or_(_campaign.c.start_at.is_(None), _campaign.c.start_at <= _NOW),
+    or_(_campaign.c.end_at.is_(None), _campaign.c.end_at > _NOW),
+)
+_ANY_PLACED = select(_attempt.c.id).where(_attempt.c.state == AttemptState.PLACED.value).limit(1)
 
 
 @dataclass(frozen=True)
@@ -167,16 +200,7 @@ class Dispatcher:
 
     def _dialable_campaigns(self, now: datetime) -> list[CampaignRow]:
         with self.engine.connect() as conn:
-            rows = [
-                CampaignRow.from_mapping(r._mapping)
-                for r in conn.execute(
-                    select(_campaign).where(
-                        _campaign.c.status == "running",
-                        or_(_campaign.c.start_at.is_(None), _campaign.c.start_at <= now),
-                        or_(_campaign.c.end_at.is_(None), _campaign.c.end_at > now),
-                    )
-                )
-            ]
+            rows = [CampaignRow.from_mapping(r._mapping) for r in conn.execute(_DIALABLE, {"now": now})]
         return [c for c in rows if c.calling_window().contains(now)]
 
     def _pacer_for(self, campaigns: Sequence[CampaignRow]) -> Pacer:
@@ -209,26 +233,10 @@ class Dispatcher:
         placements since the last tick), in one statement that only reads the attempts in flight and
         those that ended since the last tick (the state and finish-time indexes keep it so however many
         finished attempts the table holds)."""
-        state, placed_at, finished_at = _attempt.c.state, _attempt.c.placed_at, _attempt.c.finished_at
-        placed = AttemptState.PLACED.value
         lag = now - timedelta(seconds=self.monitor_lag_s)
-        unseen: ColumnElement[bool] = state.in_(_UNSEEN)
-        if self.monitor_lag_s > 0:
-            unseen = or_(unseen, and_(state == placed, placed_at > lag))
-        refused = and_(state == AttemptState.ABANDONED.value, finished_at >= since)
-
-        def count(condition: Any) -> Any:
-            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
+        statement = _FEEDBACK_LAGGED if self.monitor_lag_s > 0 else _FEEDBACK
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    count(unseen),
-                    count(and_(refused, _attempt.c.centre_state.in_((480, 486)))),
-                    count(and_(refused, _attempt.c.centre_state == 503)),
-                    count(and_(state == placed, placed_at >= since)),
-                ).where(or_(state.in_(_BUSY), refused))
-            ).one()
+            row = conn.execute(statement, {"since": since, "lag": lag}).one()
         return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     def _congested(self, refusals: int, errors: int, placed: int) -> bool:
@@ -308,8 +316,7 @@ class Dispatcher:
     def _any_placed(self) -> bool:
         """Whether any call is out (the log is not read for nothing: an idle engine costs no requests)."""
         with self.engine.connect() as conn:
-            placed = AttemptState.PLACED.value
-            return conn.scalar(select(_attempt.c.id).where(_attempt.c.state == placed).limit(1)) is not None
+            return conn.scalar(_ANY_PLACED) is not None
 
     def recover(self) -> int:
         """Re-send attempts whose claim lease ran out (lost message, killed worker, restarted Redis)."""
