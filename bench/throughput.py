@@ -55,6 +55,7 @@ PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@1
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SEED = 1
 HINTS = True  # --no-hints: poll every call in flight, as before the call-log hints
+LATENCY_MS = 0  # --latency-ms: how long the centre takes to answer each request
 IVR_MAX_S = 2  # the campaign's ivr_max_seconds: how long an answered call may still send keys
 
 
@@ -105,7 +106,9 @@ def _serve(config: SimulatorConfig, conn: Any) -> None:
 
 @contextmanager
 def simulator(plan: Plan) -> Iterator[str]:
-    config = SimulatorConfig(channels=plan.channels, waiting_line=0, speed=plan.speed, seed=SEED)
+    config = SimulatorConfig(
+        channels=plan.channels, waiting_line=0, speed=plan.speed, seed=SEED, latency_ms=LATENCY_MS
+    )
     ours, theirs = mp.get_context("spawn").Pipe()
     child = mp.get_context("spawn").Process(target=_serve, args=(config, theirs), daemon=True)
     child.start()
@@ -308,10 +311,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--holding", type=float, default=4.5, help="mean real holding time (s), at least")
     parser.add_argument("--max-rate", type=float, default=30.0, help="calls/s a row may need, at most")
     parser.add_argument("--threads", type=int, default=8, help="worker threads per process")
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, help="the centre's delay per request (a real centre's network)"
+    )
+    parser.add_argument("--no-raw", action="store_true", help="skip the raw baseline rows")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON lines too")
     args = parser.parse_args(argv)
-    global HINTS
-    HINTS = not args.no_hints
+    global HINTS, LATENCY_MS
+    HINTS, LATENCY_MS = not args.no_hints, args.latency_ms
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     print(f"{'row':18}{'holding':>9}" + "".join(f"{h:>11}" for h, _, _ in COLUMNS) + f"{'÷ raw':>8}")
@@ -319,14 +326,14 @@ def main(argv: list[str] | None = None) -> None:
     for spec in args.rows:
         row = Row.parse(spec)
         plan = plan_for(row.channels, args.rounds, args.holding, args.max_rate)
-        if row.channels not in raws:
+        if row.channels not in raws and not args.no_raw:
             raws[row.channels] = run_raw(plan)
             _print(f"raw:{row.channels}", plan, raws[row.channels], None, args.json)
         if row.mode == "embedded":
             ours = run_embedded(plan, args.threads)
         else:
             ours = run_scaled(plan, row.workers, args.threads)
-        _print(spec, plan, ours, raws[row.channels], args.json)
+        _print(spec, plan, ours, raws.get(row.channels), args.json)
 
 
 def _print(label: str, plan: Plan, f: dict[str, float], raw: dict[str, float] | None, as_json: bool) -> None:
