@@ -83,7 +83,9 @@ def place_many(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[int, str | 
                 placed.append((job, outcome.centre_ref))
                 results[attempt_id] = "placed"
     finally:  # what the centre accepted is recorded even if a later attempt of the batch blew up
-        mark_placed(runtime.engine, placed, now, runtime.timings.poll_interval_s)
+        # the first poll: with the call log's hints, when the log says the call ended (or the safety net's
+        # interval passed); a poll one interval after placing would only find the call still ringing
+        mark_placed(runtime.engine, placed, now, runtime.timings.next_poll_in_s)
     for job, _ in placed:
         log.info("placed %s to %s (attempt %d)", job.token, mask_phone(job.phone), job.attempt_no)
     return results

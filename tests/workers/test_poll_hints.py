@@ -20,7 +20,7 @@ from batch_dialer.campaigns.submit_ledger import begin_submit
 from batch_dialer.scheduler.dispatch import Dispatcher, Senders
 from batch_dialer.workers.collecting import collect
 from batch_dialer.workers.placing import place
-from batch_dialer.workers.runtime import Runtime, Timings
+from batch_dialer.workers.runtime import HINTED_POLL_FACTOR, Runtime, Timings
 from tests.engine_support import (
     attempts_by_phone,
     expected_attempts,
@@ -160,3 +160,28 @@ def test_a_submission_cut_short_is_taken_over_after_recovery(sqlite_engine: Engi
         assert place(runtime, attempt_id) == "placed"
         assert place(runtime, attempt_id) == "skipped"  # a second delivery of the same message
         assert sim.center.truth()["calls_total"] == 1
+
+
+def test_with_hints_the_first_poll_waits_for_the_log(sqlite_engine: Engine) -> None:
+    """A poll one interval after placing finds the call still ringing: with the call log's hints the
+    first poll is the safety net's, 6 intervals on, unless the log says the call ended sooner."""
+    seed_contacts(sqlite_engine, 2)
+    cid = make_campaign(sqlite_engine, max_attempts=1, channels=2)
+    now = datetime.now(UTC)
+    start(sqlite_engine, cid, now)
+    with running_simulator(channels=2, speed=1, seed=2) as sim:
+        first_poll_in: list[float] = []
+        for hints in (True, False):
+            runtime = Runtime(
+                sqlite_engine,
+                connect(sim.base_url, None),
+                timings=Timings(poll_interval_s=5, poll_hints=hints),
+            )
+            [attempt_id] = claim_due(sqlite_engine, _policy(cid), 1, now).attempt_ids
+            assert place(runtime, attempt_id) == "placed"
+            with sqlite_engine.connect() as conn:
+                row = conn.execute(
+                    select(_attempt.c.placed_at, _attempt.c.next_poll_at).where(_attempt.c.id == attempt_id)
+                ).one()
+            first_poll_in.append((row.next_poll_at - row.placed_at).total_seconds())
+    assert first_poll_in == [5 * HINTED_POLL_FACTOR, 5]
