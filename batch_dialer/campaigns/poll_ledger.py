@@ -144,14 +144,14 @@ def record_batch(
     if not answered and not finished:
         return 0
     with engine.begin() as conn:
-        for first in (True, False):
+        for first, statement in ((True, _ANSWERED_FIRST), (False, _ANSWERED_AGAIN)):
             params = [
-                {"b_id": a.attempt_id, "b_next": a.next_poll_at, **({"b_at": now} if first else {})}
+                {"b_id": a.attempt_id, "b_next": a.next_poll_at, "b_at": now}
                 for a in answered
                 if a.first == first
             ]
-            if params:
-                conn.execute(_ANSWERED_FIRST if first else _ANSWERED_AGAIN, params)
+            if params:  # _ANSWERED_AGAIN ignores b_at
+                conn.execute(statement, params)
         return len(finish_attempts_in(conn, finished, now))
 
 

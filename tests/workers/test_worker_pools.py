@@ -137,7 +137,10 @@ def test_a_message_enqueued_by_another_process_wakes_the_worker_at_once(redis_na
     pools = WorkerPools.start(workers_side, threads=1, poll_threads=1, wait_ms=2_000)
     try:
         wait_for(lambda: DIAL_QUEUE in fetches, 5, "the first look", every=0.01)
-        time.sleep(0.5)  # the listener subscribes meanwhile; a wake sent before it would be lost
+        # a wake published before the listener subscribed would be lost: wait until Redis counts it
+        channel = workers_side.wake_channel
+        subscribers = workers_side.client.pubsub_numsub
+        wait_for(lambda: subscribers(channel)[0][1] >= 1, 5, "the wake listener", every=0.01)
         for i in range(5):
             sent = time.monotonic()
             dial.send(f"m{i}")
