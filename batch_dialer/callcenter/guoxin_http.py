@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from batch_dialer.callcenter.base import CallCenter, CaptchaLine
+from batch_dialer.callcenter.direct_http import DirectHttp
 from batch_dialer.callcenter.errors import (
     DOCUMENTED_CODES,
     CallCenterError,
@@ -71,7 +72,7 @@ def origin_of(url: httpx.URL) -> str:
 
 
 class GuoxinHttp(CallCenter):
-    """One pooled keep-alive ``httpx.Client`` per instance; share the instance between threads."""
+    """One pooled keep-alive connection pool per instance; share the instance between threads."""
 
     def __init__(
         self,
@@ -92,8 +93,8 @@ class GuoxinHttp(CallCenter):
         self._password = password or None
         self._clock = clock
         self.options = options if options is not None else guoxin_options()
-        self._client = httpx.Client(
-            base_url=url.copy_with(query=None, fragment=None),
+        self._client = DirectHttp(
+            url,
             timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
             limits=limits,
             transport=transport,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 from sqlalchemy import Engine, select
 
@@ -13,6 +14,17 @@ from tests.engine_support import make_campaign, run_to_completion, seed_contacts
 from tests.simulator_fixtures import running_simulator
 
 PASSWORD = "s3cr3t-PW-9931"
+
+
+class _Recording(httpx.BaseTransport):
+    """The transport the adapter sends through, noting each request's captcha code on the way."""
+
+    def __init__(self, inner: httpx.BaseTransport, codes: list[str]) -> None:
+        self.inner, self.codes = inner, codes
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.codes.append(request.url.params.get("code", ""))
+        return self.inner.handle_request(request)
 
 
 def test_captcha_codes_and_password_never_logged(
@@ -27,9 +39,7 @@ def test_captcha_codes_and_password_never_logged(
     with running_simulator(channels=10, speed=200, seed=3, password=PASSWORD) as sim:
         centre = connect(sim.base_url, PASSWORD)
         sent: list[str] = []  # codes as they went out (the ledger erases them once a call is final)
-        centre._client.event_hooks["request"].append(  # type: ignore[attr-defined]
-            lambda request: sent.append(request.url.params.get("code", ""))
-        )
+        centre._client._transport = _Recording(centre._client._transport, sent)  # type: ignore[attr-defined]
         run_to_completion(sqlite_engine, centre, cid, timeout=120)
         truth = sim.center.truth()
     codes = [c for c in sent if c]
