@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from batch_dialer.campaigns.connection_liveness import ping_idle_connections
 from batch_dialer.campaigns.settings import mask_url
 
 __all__ = [
@@ -90,8 +91,10 @@ def make_engine(url: str, *, busy_timeout_s: float | None = None, **kwargs: Any)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        if not kwargs.get("pool_pre_ping"):
+            ping_idle_connections(engine)
+        return engine
     raise DatabaseError(
         f"unsupported database {parsed.get_backend_name()!r} in {mask_url(url)}: use sqlite or postgresql"
     )
