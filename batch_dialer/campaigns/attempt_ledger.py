@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, select, update
 
 from batch_dialer.campaigns.attempt_states import (
     AttemptState,
@@ -21,7 +21,7 @@ from batch_dialer.campaigns.attempt_states import (
     check_attempt_transition,
     check_transition,
 )
-from batch_dialer.campaigns.campaign_row import CampaignRow
+from batch_dialer.campaigns.campaign_row import CampaignRow, select_campaign_rows
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table_of
 
 __all__ = [
@@ -71,9 +71,12 @@ def _move_task(
     return bool(moved)
 
 
+_CAMPAIGN_BY_ID = select_campaign_rows().where(_campaign.c.id == bindparam("campaign_id"))
+
+
 def load_campaign(conn: Connection, campaign_id: int) -> CampaignRow:
     return CampaignRow.from_mapping(
-        conn.execute(select(_campaign).where(_campaign.c.id == campaign_id)).one()._mapping
+        conn.execute(_CAMPAIGN_BY_ID, {"campaign_id": campaign_id}).one()._mapping
     )
 
 

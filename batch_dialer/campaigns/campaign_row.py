@@ -7,10 +7,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, select
+
 from batch_dialer.campaigns.calling_window import CallingWindow
+from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.campaigns.outcome_policy import CampaignPolicy
 
-__all__ = ["CampaignRow"]
+__all__ = ["CampaignRow", "select_campaign_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +60,12 @@ class CampaignRow:
 
     def policy(self) -> CampaignPolicy:
         return CampaignPolicy.from_campaign(self)
+
+
+_COLUMNS = tuple(table_of(Campaign).c[f.name] for f in fields(CampaignRow))
+
+
+def select_campaign_rows() -> Select[Any]:
+    """``select`` of just the columns a :class:`CampaignRow` holds (the table also holds what reports and
+    the web console use); callers add their ``where`` and build it once, not per call."""
+    return select(*_COLUMNS)

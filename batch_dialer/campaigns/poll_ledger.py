@@ -3,7 +3,7 @@
 Handing a poll out schedules the next one (``due_polls``), so a poll that learns nothing new writes
 nothing; what a batch of polls did learn (answers, final results) is written in one transaction
 (``record_batch``). Hints that calls ended — the centre's call log — bring their next poll forward
-(``poll_sooner``); without hints an attempt is simply polled again after the interval.
+(``due_polls(ended_phones=…)``); without hints an attempt is simply polled again after the interval.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ __all__ = [
     "Answered",
     "Finished",
     "due_polls",
-    "poll_sooner",
     "poll_targets",
     "record_batch",
     "servicetype_for",
@@ -48,6 +47,15 @@ _POLL_LATER = (
     update(_attempt)
     .where(_attempt.c.id.in_(bindparam("ids", expanding=True)))
     .values(next_poll_at=bindparam("later", type_=_attempt.c.next_poll_at.type))
+)
+_SOONER = (
+    update(_attempt)
+    .where(
+        _attempt.c.state == AttemptState.PLACED.value,
+        _attempt.c.phone.in_(bindparam("phones", expanding=True)),
+        _attempt.c.next_poll_at > bindparam("now", type_=_attempt.c.next_poll_at.type),
+    )
+    .values(next_poll_at=bindparam("now", type_=_attempt.c.next_poll_at.type))
 )
 _TARGETS = (
     select(
@@ -81,34 +89,22 @@ class Answered:
     first: bool = True
 
 
-def due_polls(engine: Engine, now: datetime, limit: int, next_in_s: float) -> list[int]:
+def due_polls(
+    engine: Engine, now: datetime, limit: int, next_in_s: float, ended_phones: Collection[str] = ()
+) -> list[int]:
     """Placed attempts whose poll is due, with their next poll already set ``next_in_s`` ahead: the
-    poll itself then writes only what it learns, and nobody sends the same attempt twice meanwhile."""
+    poll itself then writes only what it learns, and nobody sends the same attempt twice meanwhile.
+
+    ``ended_phones``: the centre says calls to these numbers ended, so our placed attempts to them are
+    due now (in the same transaction: one commit a tick, not two)."""
     with engine.begin() as conn:
+        if ended_phones:
+            conn.execute(_SOONER, {"phones": list(ended_phones), "now": now})
         ids = list(conn.scalars(_DUE, {"now": now, "limit": limit}))
         if ids:
             later = now + timedelta(seconds=max(next_in_s, 0.05))
             conn.execute(_POLL_LATER, {"ids": ids, "later": later})
     return ids
-
-
-def poll_sooner(engine: Engine, phones: Collection[str], now: datetime) -> int:
-    """The centre says calls to these numbers ended: poll our placed attempts to them at once."""
-    if not phones:
-        return 0
-    with engine.begin() as conn:
-        return int(
-            conn.execute(
-                update(_attempt)
-                .where(
-                    _attempt.c.state == AttemptState.PLACED.value,
-                    _attempt.c.phone.in_(list(phones)),
-                    _attempt.c.next_poll_at > now,
-                )
-                .values(next_poll_at=now)
-            ).rowcount
-            or 0
-        )
 
 
 def poll_targets(engine: Engine, attempt_ids: Sequence[int]) -> list[PollTarget]:

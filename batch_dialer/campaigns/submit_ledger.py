@@ -52,6 +52,36 @@ _JOBS = (
     .outerjoin(_dnc, _dnc.c.phone == _attempt.c.phone)
     .where(_attempt.c.id.in_(bindparam("ids", expanding=True)))
 )
+_CONTACTS = select(_contact).where(_contact.c.id.in_(bindparam("ids", expanding=True)))
+_OPPORTUNITIES = (
+    select(_opp.c.contact_id, _opp.c.product, _opp.c.comment, _opp.c.qq)
+    .where(_opp.c.contact_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_opp.c.id)
+)
+
+
+def _at(name: str) -> Any:
+    return bindparam(name, type_=_attempt.c.placed_at.type)
+
+
+_PLACED = (
+    update(_attempt)
+    .where(_attempt.c.id.in_(bindparam("ids", expanding=True)), _attempt.c.state == _SUBMITTING)
+    .values(
+        state=AttemptState.PLACED.value,
+        placed_at=_at("now"),
+        next_poll_at=_at("next_poll_at"),
+        poll_deadline=_at("poll_deadline"),
+        lease_until=None,
+        centre_ref=bindparam("centre_ref", type_=_attempt.c.centre_ref.type),
+    )
+    .returning(_attempt.c.id, _attempt.c.task_id)
+)
+_COUNT_ATTEMPTS = (
+    update(_task)
+    .where(_task.c.id.in_(bindparam("task_ids", expanding=True)))
+    .values(attempts=_task.c.attempts + 1, updated_at=bindparam("now", type_=_task.c.updated_at.type))
+)
 
 #: (the job the centre accepted, the centre's own reference for it if it gave one)
 Placed = tuple[DialJob, str | None]
@@ -125,13 +155,10 @@ def contact_fields(
     product and every extra column; the product is the contact's first opportunity among the
     campaign's products (any product when the campaign names none)."""
     contact_ids = {cid for cid, _ in wanted}
-    contacts = {r.id: r for r in conn.execute(select(_contact).where(_contact.c.id.in_(contact_ids)))}
+    ids = {"ids": list(contact_ids)}
+    contacts = {r.id: r for r in conn.execute(_CONTACTS, ids)}
     opportunities: defaultdict[int, list[Any]] = defaultdict(list)
-    for row in conn.execute(
-        select(_opp.c.contact_id, _opp.c.product, _opp.c.comment, _opp.c.qq)
-        .where(_opp.c.contact_id.in_(contact_ids))
-        .order_by(_opp.c.id)
-    ):
+    for row in conn.execute(_OPPORTUNITIES, ids):
         opportunities[row.contact_id].append(row)
     fields: dict[tuple[int, int], dict[str, Any]] = {}
     for contact_id, campaign in wanted:
@@ -172,26 +199,20 @@ def mark_placed(engine: Engine, placed: Sequence[Placed], now: datetime, poll_in
     for job, centre_ref in placed:
         groups[(job.campaign.result_deadline_s, centre_ref)].append(job.attempt_id)
     moved: dict[int, int] = {}
+    next_poll_at = now + timedelta(seconds=poll_interval_s)
     with engine.begin() as conn:
         for (deadline_s, centre_ref), ids in groups.items():
             rows = conn.execute(
-                update(_attempt)
-                .where(_attempt.c.id.in_(ids), _attempt.c.state == _SUBMITTING)
-                .values(
-                    state=AttemptState.PLACED.value,
-                    placed_at=now,
-                    next_poll_at=now + timedelta(seconds=poll_interval_s),
-                    poll_deadline=now + timedelta(seconds=float(deadline_s)),
-                    lease_until=None,
-                    centre_ref=centre_ref,
-                )
-                .returning(_attempt.c.id, _attempt.c.task_id)
+                _PLACED,
+                {
+                    "ids": ids,
+                    "now": now,
+                    "next_poll_at": next_poll_at,
+                    "poll_deadline": now + timedelta(seconds=float(deadline_s)),
+                    "centre_ref": centre_ref,
+                },
             )
             moved.update({r.id: r.task_id for r in rows})
         if moved:
-            conn.execute(
-                update(_task)
-                .where(_task.c.id.in_(list(moved.values())))
-                .values(attempts=_task.c.attempts + 1, updated_at=now)
-            )
+            conn.execute(_COUNT_ATTEMPTS, {"task_ids": list(moved.values()), "now": now})
     return set(moved)

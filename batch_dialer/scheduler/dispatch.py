@@ -10,20 +10,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, case, func, or_, select
 
 from batch_dialer.callcenter.capabilities import CallLogQuery, CentreAdapter, LoadMonitor
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.callcenter.results import MonitorReading
 from batch_dialer.campaigns.attempt_states import AttemptState, TaskState
-from batch_dialer.campaigns.campaign_row import CampaignRow
+from batch_dialer.campaigns.campaign_row import CampaignRow, select_campaign_rows
 from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due, expired_claims
 from batch_dialer.campaigns.clock import Clock
 from batch_dialer.campaigns.kinds.base import Pacing
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.lifecycle import finish_if_done, stop_at_end
 from batch_dialer.campaigns.models import CallAttempt, CallTask, Campaign, table_of
-from batch_dialer.campaigns.poll_ledger import due_polls, poll_sooner
+from batch_dialer.campaigns.poll_ledger import due_polls
 from batch_dialer.scheduler.ended_calls import CallLogTail
 from batch_dialer.scheduler.pacer import ChannelSharer, Pacer
 from batch_dialer.workers.runtime import HINTED_POLL_FACTOR
@@ -66,7 +66,7 @@ def _feedback_statement(lagged: bool) -> Any:
 
 _FEEDBACK, _FEEDBACK_LAGGED = _feedback_statement(False), _feedback_statement(True)
 _NOW = bindparam("now", type_=_campaign.c.start_at.type)
-_DIALABLE = select(_campaign).where(
+_DIALABLE = select_campaign_rows().where(
     _campaign.c.status == "running",
     or_(_campaign.c.start_at.is_(None), _campaign.c.start_at <= _NOW),
     or_(_campaign.c.end_at.is_(None), _campaign.c.end_at > _NOW),
@@ -147,15 +147,16 @@ class Dispatcher:
         now = self.clock.now()
         since = self.last_tick or now
         self.last_tick = now
-        campaigns = self._dialable_campaigns(now)
         report = TickReport(at=now)
-        if not campaigns:
-            self.last_report = report
-            return report
-        pacer = self._pacer_for(campaigns)
         # our side first, then the centre: a call placed in between is counted twice (safe), never
         # missed by both (which would let one call too many out)
-        unseen, refusals, errors, placed = self._feedback(since, now)
+        with self.engine.connect() as conn:  # one connection for both reads: a round trip less on PostgreSQL
+            campaigns = self._dialable_campaigns(conn, now)
+            if not campaigns:
+                self.last_report = report
+                return report
+            unseen, refusals, errors, placed = self._feedback(conn, since, now)
+        pacer = self._pacer_for(campaigns)
         reading = self._read_monitor()
         if self._congested(refusals, errors, placed):
             pacer.on_congestion()
@@ -198,9 +199,8 @@ class Dispatcher:
         for start in range(0, len(ids), PLACE_CHUNK):
             place_many(list(ids[start : start + PLACE_CHUNK]))
 
-    def _dialable_campaigns(self, now: datetime) -> list[CampaignRow]:
-        with self.engine.connect() as conn:
-            rows = [CampaignRow.from_mapping(r._mapping) for r in conn.execute(_DIALABLE, {"now": now})]
+    def _dialable_campaigns(self, conn: Connection, now: datetime) -> list[CampaignRow]:
+        rows = [CampaignRow.from_mapping(r._mapping) for r in conn.execute(_DIALABLE, {"now": now})]
         return [c for c in rows if c.calling_window().contains(now)]
 
     def _pacer_for(self, campaigns: Sequence[CampaignRow]) -> Pacer:
@@ -228,15 +228,14 @@ class Dispatcher:
             log.warning("monitor read failed, holding this tick: %s", exc)
             return None
 
-    def _feedback(self, since: datetime, now: datetime) -> tuple[int, int, int, int]:
+    def _feedback(self, conn: Connection, since: datetime, now: datetime) -> tuple[int, int, int, int]:
         """(calls not visible at the centre yet, 486/480 refusals and 503 errors since the last tick,
         placements since the last tick), in one statement that only reads the attempts in flight and
         those that ended since the last tick (the state and finish-time indexes keep it so however many
         finished attempts the table holds)."""
         lag = now - timedelta(seconds=self.monitor_lag_s)
         statement = _FEEDBACK_LAGGED if self.monitor_lag_s > 0 else _FEEDBACK
-        with self.engine.connect() as conn:
-            row = conn.execute(statement, {"since": since, "lag": lag}).one()
+        row = conn.execute(statement, {"since": since, "lag": lag}).one()
         return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     def _congested(self, refusals: int, errors: int, placed: int) -> bool:
@@ -303,12 +302,12 @@ class Dispatcher:
         calls it says ended are polled at once and the others only now and then (the safety net)."""
         now = self.clock.now()
         next_in = self.poll_interval_s
+        ended: set[str] | None = None
         if self.call_log_tail is not None and self._any_placed():
             ended = self.call_log_tail.ended_since_last(now)
             if ended is not None:
-                poll_sooner(self.engine, ended, now)
                 next_in = self.poll_interval_s * HINTED_POLL_FACTOR
-        ids = due_polls(self.engine, now, self.poll_batch * 40, next_in)
+        ids = due_polls(self.engine, now, self.poll_batch * 40, next_in, ended or ())
         for start in range(0, len(ids), self.poll_batch):
             self.senders.poll(ids[start : start + self.poll_batch])
         return len(ids)
