@@ -4,7 +4,8 @@ Each row runs one-shot TTS calls (no retries) against the in-package simulator i
 exactly `channels` lines and no waiting line (an overrun is answered 486). The simulator's clock is sped
 up so the mean holding time is `--holding` real seconds (more for big trunks, so the call rate stays
 what one machine can drive: see `--max-rate`); the pacer tick is holding / 45 and polls come every
-holding / 9 — the ratios of the defaults (1 s, 5 s) on real 45 s calls.
+holding / 9 — the ratios of the defaults (1 s, 5 s) on real 45 s calls. Due polls are handed out once
+per poll interval in both modes, as `dialer run` and `dialer scheduler` do.
 
 Modes: `embedded` (one process: scheduler, workers, fakeredis broker, SQLite) and `scaled` (one
 `dialer scheduler` + N `dialer worker` processes on real Redis and PostgreSQL).
@@ -188,7 +189,7 @@ def run_embedded(plan: Plan, threads: int) -> dict[str, float]:
             engine,
             centre,
             timings=Timings(poll_interval_s=plan.poll_s, claim_lease_s=30, poll_hints=HINTS),
-            intervals=Intervals(pace=plan.tick_s, polls=plan.tick_s, recover=2.0, lifecycle=0.5),
+            intervals=Intervals(pace=plan.tick_s, polls=plan.poll_s, recover=2.0, lifecycle=0.5),
             threads=threads,
         ):
             wait_completed(db, 60 + plan.calls * plan.holding_s / plan.channels * 4)
