@@ -191,7 +191,7 @@ def run_embedded(plan: Plan, threads: int) -> dict[str, float]:
             engine,
             centre,
             timings=Timings(poll_interval_s=plan.poll_s, claim_lease_s=30, poll_hints=HINTS),
-            intervals=Intervals(pace=plan.tick_s, polls=plan.poll_s, recover=2.0, lifecycle=0.5),
+            intervals=Intervals.for_engine(plan.tick_s, plan.poll_s, recover=2.0, lifecycle=0.5),
             threads=threads,
         ):
             wait_completed(db, 60 + plan.calls * plan.holding_s / plan.channels * 4)
@@ -281,10 +281,11 @@ def _wait_ready(db: str, namespace: str, workers: int, procs: list[subprocess.Po
     client = redis.Redis.from_url(REDIS_URL)
     engine = open_database(db)
     beats = select(func.count()).select_from(table_of(EngineHeartbeat))
+    channel = f"{namespace}:wake"
     deadline = time.monotonic() + 60
     try:
         while True:
-            listening = dict(client.pubsub_numsub(f"{namespace}:wake")).get(f"{namespace}:wake".encode(), 0)
+            listening = dict(client.pubsub_numsub(channel)).get(channel.encode(), 0)
             if listening >= workers and _scalar(engine, beats):
                 return
             if time.monotonic() > deadline or any(p.poll() is not None for p in procs):

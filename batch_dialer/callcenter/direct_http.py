@@ -67,17 +67,8 @@ class DirectHttp:
             extensions=self._extensions,
         )
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        data: Any = None,
-        files: Any = None,
-    ) -> httpx.Response:
-        """The whole response, read; raises httpx's own exceptions as ``Client.request`` does."""
-        request = self.build_request(method, path, params=params, data=data, files=files)
+    def send(self, request: httpx.Request) -> httpx.Response:
+        """The whole response, read; raises httpx's own exceptions as ``Client.send`` does."""
         response = self._transport.handle_request(request)
         response.request = request
         try:

@@ -109,7 +109,7 @@ class GuoxinHttp(CallCenter):
     # --- plumbing --------------------------------------------------------------------------------
     def _send(self, method: str, path: str, operation: str, **kwargs: Any) -> httpx.Response:
         try:
-            return self._client.request(method, path, **kwargs)
+            return self._client.send(self._client.build_request(method, path, **kwargs))
         except httpx.TimeoutException as exc:
             message = (
                 f"call centre at {self.origin} did not answer {operation} in time ({type(exc).__name__})"

@@ -93,9 +93,7 @@ def scheduler(
     service = SchedulerService(
         dispatcher,
         lease,
-        Intervals(
-            pace=settings.pacer_interval, polls=settings.poll_interval
-        ),  # as run_cli: once per interval
+        Intervals.for_engine(settings.pacer_interval, settings.poll_interval),
         report_job=report_exporter(engine, centre if isinstance(centre, CallCenter) else None),
         request_timeout_s=settings.http_timeout + settings.http_connect_timeout,
     )

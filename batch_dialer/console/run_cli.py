@@ -65,10 +65,7 @@ def embedded_engine(
         poll_hints=settings.poll_hints,
     )
     pace = overrides.pop("pacer_interval_s", settings.pacer_interval)
-    # due polls go out once per poll interval, in one batch: a result is learned at most one interval
-    # after its call ended, with call-log hints as without them, and each tick's log read and messages
-    # serve a whole interval of calls (issue 13)
-    intervals = Intervals(pace=pace, polls=timings.poll_interval_s, recover=5.0, lifecycle=1.0)
+    intervals = Intervals.for_engine(pace, timings.poll_interval_s, recover=5.0, lifecycle=1.0)
     return EmbeddedEngine(
         engine,
         centre,

@@ -62,6 +62,14 @@ class Intervals:
         self.pace, self.polls, self.recover = pace, polls, recover
         self.lifecycle, self.lease, self.sync = lifecycle, lease, sync
 
+    @classmethod
+    def for_engine(cls, pace_s: float, poll_interval_s: float, **others: float) -> Intervals:
+        """What `dialer run` and `dialer scheduler` use: due polls go out once per poll interval, in one
+        batch. A result is then learned at most one interval after its call ended, with call-log hints as
+        without them, and each tick's log read and poll messages serve a whole interval of calls (issue 13).
+        """
+        return cls(pace=pace_s, polls=poll_interval_s, **others)
+
 
 class SchedulerService:
     def __init__(

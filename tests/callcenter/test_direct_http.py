@@ -33,7 +33,7 @@ def _recording() -> tuple[list[httpx.Request], httpx.MockTransport]:
 def test_the_url_is_the_one_httpx_client_builds(base: str, expected: str) -> None:
     seen, transport = _recording()
     direct = DirectHttp(httpx.URL(base), timeout=TIMEOUT, limits=httpx.Limits(), transport=transport)
-    direct.request("GET", "/bridge/callctrl", params={"token": "t 1", "opt": "X"})
+    direct.send(direct.build_request("GET", "/bridge/callctrl", params={"token": "t 1", "opt": "X"}))
     client = httpx.Client(base_url=base, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     assert (
         str(seen[0].url)
@@ -51,7 +51,7 @@ def test_headers_timeouts_and_a_read_body_reach_the_caller() -> None:
         transport=transport,
         headers={"User-Agent": "batch-dialer"},
     )
-    response = direct.request("POST", "bridge/x", data={"data": "[1]"})
+    response = direct.send(direct.build_request("POST", "bridge/x", data={"data": "[1]"}))
     sent = seen[0]
     assert sent.headers["User-Agent"] == "batch-dialer" and sent.headers["Host"] == "centre"
     assert sent.extensions["timeout"] == {"connect": 3.0, "read": 10.0, "write": 10.0, "pool": 10.0}
