@@ -63,6 +63,8 @@ _CLAIM = (
     .returning(_task.c.id, _task.c.claims, _task.c.phone)
 )
 
+_NEW_ATTEMPTS = insert(_attempt).returning(_attempt.c.task_id, _attempt.c.id)
+
 
 @dataclass(frozen=True)
 class ClaimPolicy:
@@ -134,10 +136,9 @@ def claim_due(engine: Engine, policy: ClaimPolicy, limit: int, now: datetime) ->
             }
             for r in claimed
         ]
-        ids = list(
-            conn.scalars(insert(_attempt).returning(_attempt.c.id, sort_by_parameter_order=True), rows)
-        )
-    return ClaimResult(ids, dnc=len(dnc_ids), capped=len(capped_ids))
+        # one multi-row INSERT: asking for the rows back in parameter order made SQLite insert one by one
+        made = {task_id: attempt_id for task_id, attempt_id in conn.execute(_NEW_ATTEMPTS, rows)}
+    return ClaimResult([made[r.id] for r in claimed], dnc=len(dnc_ids), capped=len(capped_ids))
 
 
 def _defer_capped(

@@ -134,12 +134,20 @@ def servicetype_for(campaign_id: int, salt: str) -> str:
 
 
 def record_batch(
-    engine: Engine, now: datetime, answered: Sequence[Answered], finished: Sequence[Finished]
+    engine: Engine,
+    now: datetime,
+    answered: Sequence[Answered],
+    finished: Sequence[Finished],
+    *,
+    due_again: Sequence[int] = (),
 ) -> int:
-    """What one poll batch learnt, in one transaction; returns how many attempts it finished."""
-    if not answered and not finished:
+    """What one poll batch learnt, in one transaction; returns how many attempts it finished.
+    ``due_again``: attempts the batch had no time to poll, due at once (not a whole interval later)."""
+    if not answered and not finished and not due_again:
         return 0
     with engine.begin() as conn:
+        if due_again:
+            conn.execute(_POLL_LATER, {"ids": list(due_again), "later": now})
         for first, statement in ((True, _ANSWERED_FIRST), (False, _ANSWERED_AGAIN)):
             params = [
                 {"b_id": a.attempt_id, "b_next": a.next_poll_at, "b_at": now}

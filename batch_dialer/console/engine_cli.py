@@ -65,6 +65,7 @@ def _timings(settings: Settings, centre: object) -> Timings:
         poll_interval_s=settings.poll_interval,
         claim_lease_s=settings.claim_lease,
         poll_hints=settings.poll_hints,
+        request_timeout_s=settings.http_timeout + settings.http_connect_timeout,
     ).for_centre(centre)
 
 
@@ -95,7 +96,6 @@ def scheduler(
         lease,
         Intervals.for_engine(settings.pacer_interval, settings.poll_interval),
         report_job=report_exporter(engine, centre if isinstance(centre, CallCenter) else None),
-        request_timeout_s=settings.http_timeout + settings.http_connect_timeout,
     )
     service.start()
     typer.echo(f"scheduler {lease.holder} running (stand-by until it holds the lease)")

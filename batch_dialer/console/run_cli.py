@@ -63,6 +63,7 @@ def embedded_engine(
         poll_interval_s=overrides.pop("poll_interval_s", settings.poll_interval),
         claim_lease_s=settings.claim_lease,
         poll_hints=settings.poll_hints,
+        request_timeout_s=settings.http_timeout + settings.http_connect_timeout,
     )
     pace = overrides.pop("pacer_interval_s", settings.pacer_interval)
     intervals = Intervals.for_engine(pace, timings.poll_interval_s, recover=5.0, lifecycle=1.0)

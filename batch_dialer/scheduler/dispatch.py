@@ -308,8 +308,10 @@ class Dispatcher:
             if ended is not None:
                 next_in = self.poll_interval_s * HINTED_POLL_FACTOR
         ids = due_polls(self.engine, now, self.poll_batch * 40, next_in, ended or ())
-        for start in range(0, len(ids), self.poll_batch):
-            self.senders.poll(ids[start : start + self.poll_batch])
+        # as few messages as hold them, of even size: no thread waits on a full one beside a tiny one
+        messages = -(-len(ids) // self.poll_batch)
+        for n in range(messages):
+            self.senders.poll(ids[n::messages])
         return len(ids)
 
     def _any_placed(self) -> bool:

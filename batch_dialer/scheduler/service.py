@@ -5,9 +5,6 @@ leader lease; stand-bys tick too but do nothing until the lease falls to them.
 lease's local deadline (see leader_lease). A leader that was frozen (SIGSTOP, a long GC pause, a hung
 Redis call) wakes up past its deadline and stands by without claiming anything.
 
-Result polls go out in batches sized so that one message, even if every request in it waits for the
-full timeout, ends well within the poll actor's dramatiq time limit.
-
 Jobs are rebuilt from the database at start and re-synced periodically (no shared job store).
 """
 
@@ -29,24 +26,10 @@ from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.scheduler.dispatch import Dispatcher
 from batch_dialer.scheduler.leader_lease import LOCAL_SHARE, LeaderLease
 
-__all__ = ["POLL_TIME_LIMIT_S", "Intervals", "SchedulerService", "poll_batch_for"]
+__all__ = ["Intervals", "SchedulerService"]
 
 log = logging.getLogger("batch_dialer.scheduler")
 _campaign = table_of(Campaign)
-
-#: the poll_attempts actor's dramatiq time_limit (workers.actors: 120 000 ms)
-POLL_TIME_LIMIT_S = 120.0
-#: the share of that limit a batch may use when every request takes its full timeout
-POLL_TIME_SHARE = 0.75
-#: the worst case of one poll request with the default settings (DIALER_HTTP_TIMEOUT + connect timeout)
-DEFAULT_REQUEST_TIMEOUT_S = 13.0
-
-
-def poll_batch_for(time_limit_s: float, request_timeout_s: float, wanted: int) -> int:
-    """Attempts per poll message: ``wanted``, but never more sequential requests than fit in
-    ``time_limit_s × POLL_TIME_SHARE`` at ``request_timeout_s`` each (at least one)."""
-    fits = int(time_limit_s * POLL_TIME_SHARE // max(request_timeout_s, 0.001))
-    return max(1, min(wanted, fits))
 
 
 class Intervals:
@@ -78,9 +61,6 @@ class SchedulerService:
         lease: LeaderLease,
         intervals: Intervals | None = None,
         report_job: Callable[[int], None] | None = None,
-        *,
-        request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
-        poll_time_limit_s: float = POLL_TIME_LIMIT_S,
     ) -> None:
         self.dispatcher = dispatcher
         self.lease = lease
@@ -90,7 +70,6 @@ class SchedulerService:
         self.report_job = report_job
         self.leader = threading.Event()
         dispatcher.may_claim = self.holds_lease  # the fence the pacer checks right before claiming
-        dispatcher.poll_batch = poll_batch_for(poll_time_limit_s, request_timeout_s, dispatcher.poll_batch)
         self._scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1}
         )

@@ -15,7 +15,7 @@ import dramatiq
 
 from batch_dialer.workers.collecting import collect
 from batch_dialer.workers.placing import place, place_many
-from batch_dialer.workers.runtime import current_runtime
+from batch_dialer.workers.runtime import POLL_TIME_LIMIT_S, current_runtime
 
 __all__ = ["DIAL_QUEUE", "POLL_QUEUE", "Actors", "declare_actors"]
 
@@ -79,5 +79,6 @@ def declare_actors(broker: dramatiq.Broker) -> Actors:
         place_attempt=actor(place_attempt, DIAL_QUEUE),
         # its attempts are re-sent one by one by the scheduler's recovery, never the batch again
         place_attempts=actor(place_attempts, DIAL_QUEUE, max_retries=0),
-        poll_attempts=actor(poll_attempts, POLL_QUEUE),
+        # a batch stops sending requests at Timings.poll_budget_s, well inside this limit
+        poll_attempts=actor(poll_attempts, POLL_QUEUE, time_limit=int(POLL_TIME_LIMIT_S * 1000)),
     )

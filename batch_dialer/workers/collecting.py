@@ -4,18 +4,22 @@ Each campaign's kind reads the centre and says what it saw (a ``Reading``); this
 into ledger moves the same way for every kind: final → outcome, not found → grace then unknown, answered
 awaiting keys → wait until the IVR's longest duration, otherwise nothing (the next poll was scheduled when
 this one was handed out). What the batch learnt is written in one transaction.
+
+A batch keeps to a time budget (``Timings.poll_budget_s``): it sends no request that, waiting its full
+timeout, could end past the budget. A centre that answers in milliseconds gets all fifty polls of a
+message; one that hangs gets as many as fit, and the rest are due again at once for the next dispatch.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.campaigns.attempt_states import AttemptState, Outcome
-from batch_dialer.campaigns.kinds.base import PollTarget, Reading, ReadingStatus
+from batch_dialer.campaigns.kinds.base import CampaignKind, PollTarget, Reading, ReadingStatus
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.poll_ledger import Answered, Finished, poll_targets, record_batch
 from batch_dialer.workers.runtime import Runtime
@@ -29,15 +33,14 @@ NOT_FOUND_GRACE_S = 30.0
 
 
 def collect(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[str, int]:
-    """Poll every placed attempt in `attempt_ids` once and record what is final; returns counts."""
+    """Poll every placed attempt in `attempt_ids` once (as many as the time budget allows) and record what
+    is final; returns counts."""
     counts: dict[str, int] = defaultdict(int)
-    by_kind: dict[str, list[PollTarget]] = defaultdict(list)
-    for target in poll_targets(runtime.engine, attempt_ids):
-        by_kind[target.kind].append(target)
     answered: list[Answered] = []
     finished: list[Finished] = []
-    for kind_name, targets in by_kind.items():
-        readings = kind_named(kind_name).read_results(runtime, targets)
+    deferred: list[int] = []
+    for kind, targets in _in_steps(runtime, poll_targets(runtime.engine, attempt_ids), deferred):
+        readings = kind.read_results(runtime, targets)
         now = runtime.clock.now()
         for target in targets:
             reading = readings.get(target.attempt_id)
@@ -55,8 +58,35 @@ def collect(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[str, int]:
                 counts["answered_waiting_keys"] += 1
             else:
                 counts[verdict] += 1
-    record_batch(runtime.engine, runtime.clock.now(), answered, finished)
+    if deferred:
+        log.warning("poll batch out of time: %d polls left for the next dispatch", len(deferred))
+        counts["deferred"] = len(deferred)
+    record_batch(runtime.engine, runtime.clock.now(), answered, finished, due_again=deferred)
     return dict(counts)
+
+
+def _in_steps(
+    runtime: Runtime, targets: Sequence[PollTarget], deferred: list[int]
+) -> Iterator[tuple[CampaignKind, list[PollTarget]]]:
+    """The targets by kind, in the steps each kind reads them; once a step's requests could outlast the
+    budget, the rest go to ``deferred`` instead (the first step always runs: a batch always progresses)."""
+    by_kind: dict[str, list[PollTarget]] = defaultdict(list)
+    for target in targets:
+        by_kind[target.kind].append(target)
+    timings = runtime.timings
+    ends_at = runtime.clock.now() + timedelta(seconds=timings.poll_budget_s)
+    started = False
+    for kind_name, of_kind in by_kind.items():
+        kind = kind_named(kind_name)
+        step = kind.poll_step or len(of_kind)
+        for start in range(0, len(of_kind), step):
+            chunk = of_kind[start : start + step]
+            worst = timedelta(seconds=timings.request_timeout_s * (len(chunk) if kind.poll_step else 1))
+            if started and runtime.clock.now() + worst > ends_at:
+                deferred.extend(t.attempt_id for t in chunk)
+                continue
+            started = True
+            yield kind, chunk
 
 
 def _judge(

@@ -19,7 +19,7 @@ from batch_dialer.campaigns.clock import ManualClock
 from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.scheduler.dispatch import Dispatcher, Senders
 from batch_dialer.scheduler.leader_lease import LOCAL_SHARE, DatabaseLease, RedisLease
-from batch_dialer.scheduler.service import POLL_TIME_LIMIT_S, SchedulerService, poll_batch_for
+from batch_dialer.scheduler.service import SchedulerService
 from tests.engine_support import make_campaign, seed_contacts
 from tests.simulator_fixtures import running_simulator
 
@@ -119,14 +119,3 @@ def test_a_scheduler_that_cannot_prove_its_lease_claims_nothing(sqlite_engine: E
         service._renew_lease()  # proven again: claims resume
         pace()
     assert len(sent) == 5
-
-
-def test_poll_batches_fit_the_actor_time_limit() -> None:
-    assert poll_batch_for(POLL_TIME_LIMIT_S, 13.0, 50) == 6  # 6 × 13 s = 78 s < 0.75 × 120 s
-    assert poll_batch_for(POLL_TIME_LIMIT_S, 0.5, 50) == 50  # a fast centre keeps the wanted size
-    assert poll_batch_for(POLL_TIME_LIMIT_S, 500.0, 50) == 1
-    centre = connect("http://127.0.0.1:9", None)
-    dispatcher = Dispatcher(None, centre, Senders(print, print), ManualClock(datetime.now(UTC)))  # type: ignore[arg-type]
-    lease = DatabaseLease(None, "x")  # type: ignore[arg-type]
-    SchedulerService(dispatcher, lease, request_timeout_s=40.0)
-    assert dispatcher.poll_batch == 2

@@ -167,6 +167,9 @@ class CampaignKind(ABC):
     reports_delivery: ClassVar[bool] = False  # reports show delivery (answered or not), not keys
     options: ClassVar[type[KindOptions]]
     required_capabilities: ClassVar[frozenset[type]]
+    #: targets one ``read_results`` call takes before the poll batch checks its time budget: 1 for a
+    #: kind that asks the centre about each call in turn, None for one that reads a batch in bulk
+    poll_step: ClassVar[int | None] = 1
 
     def pacing(self, campaign: CampaignRow) -> Pacing:
         return Pacing.TRUNK

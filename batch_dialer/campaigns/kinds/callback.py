@@ -141,6 +141,7 @@ def _agents(campaign: CampaignRow) -> list[str]:
 
 class CallbackKind(CampaignKind):
     name: ClassVar[str] = "callback"
+    poll_step: ClassVar[int | None] = None  # one bulk read covers the whole batch
     summary: ClassVar[str] = "an agent's account calls the contact (800ing §2.2 callbackPhone)"
     label: ClassVar[str] = "坐席回拨 (800ing callback)"
     options: ClassVar[type[KindOptions]] = CallbackOptions

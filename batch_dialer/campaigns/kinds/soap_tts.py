@@ -86,6 +86,7 @@ def reading_of_timed_call(call: TextToCall | None) -> Reading:
 
 class SoapTtsKind(CampaignKind):
     name: ClassVar[str] = "soap_tts"
+    poll_step: ClassVar[int | None] = None  # one bulk read covers the whole batch
     summary: ClassVar[str] = "timed TTS call the centre retries itself (§26 TextToCallService)"
     label: ClassVar[str] = "定时语音 (SOAP)"
     options: ClassVar[type[KindOptions]] = SoapTtsOptions
