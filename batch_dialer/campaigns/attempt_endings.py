@@ -1,13 +1,14 @@
 """How attempts end: record each outcome (compare-and-set placed → final/unknown) and move its task as
 the campaign's policy decides, many attempts in one transaction.
 
-A poll batch ends a dozen calls at once. Each attempt is still its own compare-and-set (a redelivered
-poll finds it moved and changes nothing), but the statements are prepared once, the tasks are read in
-one query, and the task moves and audit events go out as one statement each.
+A poll batch ends a dozen calls at once. Each attempt is still compare-and-set (a redelivered poll finds
+it moved and changes nothing), but attempts that ended alike share one prepared statement, the tasks are
+read in one query, and the task moves and audit events go out as one statement each.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,11 +48,15 @@ def _param(name: str, column: Any) -> Any:
 
 
 def _finish(with_keys: bool) -> Any:
-    """One attempt's compare-and-set, prepared once; an answered call keeps its first answer time. A call
-    without keys stores SQL NULL (a bound None would be JSON null)."""
+    """The compare-and-set of attempts that ended alike (same state, outcome, centre state, dials and
+    keys), prepared once; an answered call keeps its first answer time. A call without keys stores SQL
+    NULL (a bound None would be JSON null)."""
     return (
         update(_attempt)
-        .where(_attempt.c.id == bindparam("b_id"), _attempt.c.state == AttemptState.PLACED.value)
+        .where(
+            _attempt.c.id.in_(bindparam("b_ids", expanding=True)),
+            _attempt.c.state == AttemptState.PLACED.value,
+        )
         .values(
             state=_param("b_state", _attempt.c.state),
             outcome=_param("b_outcome", _attempt.c.outcome),
@@ -102,10 +107,18 @@ def finish_attempts_in(
 
     ``campaigns``: rows already loaded (a poll batch ends many attempts of few campaigns)."""
     campaigns = campaigns if campaigns is not None else {}
-    moved: dict[int, tuple[Finished, int, int]] = {}
+    # one statement per way of ending (a batch's calls end in a handful of ways), not one per attempt
+    alike: dict[tuple[Any, ...], list[Finished]] = {}
     for end in endings:
+        keys = json.dumps(end.keys, sort_keys=True) if end.keys else None
+        alike.setdefault(
+            (end.attempt_state, end.outcome, end.centre_state, max(1, end.dials), keys), []
+        ).append(end)
+    returned: dict[int, tuple[int, int]] = {}
+    for group in alike.values():
+        end = group[0]
         params: dict[str, Any] = {
-            "b_id": end.attempt_id,
+            "b_ids": [e.attempt_id for e in group],
             "b_state": end.attempt_state.value,
             "b_outcome": end.outcome.value,
             "b_centre_state": end.centre_state,
@@ -115,9 +128,11 @@ def finish_attempts_in(
         }
         if end.keys:
             params["b_keys"] = end.keys
-        row = conn.execute(_FINISH_WITH_KEYS if end.keys else _FINISH, params).first()
-        if row is not None:
-            moved[row.id] = (end, row.task_id, row.campaign_id)
+        for row in conn.execute(_FINISH_WITH_KEYS if end.keys else _FINISH, params):
+            returned[row.id] = (row.task_id, row.campaign_id)
+    moved: dict[int, tuple[Finished, int, int]] = {
+        end.attempt_id: (end, *returned[end.attempt_id]) for end in endings if end.attempt_id in returned
+    }
     if not moved:
         return {}
     for end, task_id, _ in moved.values():

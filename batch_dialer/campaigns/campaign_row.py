@@ -13,7 +13,7 @@ from batch_dialer.campaigns.calling_window import CallingWindow
 from batch_dialer.campaigns.models import Campaign, table_of
 from batch_dialer.campaigns.outcome_policy import CampaignPolicy
 
-__all__ = ["CampaignRow", "select_campaign_rows"]
+__all__ = ["CampaignRow", "labelled_campaign_columns", "select_campaign_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +46,10 @@ class CampaignRow:
     result_deadline_s: int = 1800
 
     @classmethod
-    def from_mapping(cls, row: Mapping[Any, Any]) -> CampaignRow:
-        """From a ``select(campaign)`` row's ``_mapping`` (extra columns are ignored)."""
-        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
+    def from_mapping(cls, row: Mapping[Any, Any], prefix: str = "") -> CampaignRow:
+        """From a ``select(campaign)`` row's ``_mapping`` (extra columns are ignored); ``prefix``: the
+        columns were read as :func:`labelled_campaign_columns` labels them, beside another table's."""
+        return cls(**{f.name: row[prefix + f.name] for f in fields(cls) if prefix + f.name in row})
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -69,3 +70,8 @@ def select_campaign_rows() -> Select[Any]:
     """``select`` of just the columns a :class:`CampaignRow` holds (the table also holds what reports and
     the web console use); callers add their ``where`` and build it once, not per call."""
     return select(*_COLUMNS)
+
+
+def labelled_campaign_columns(prefix: str) -> tuple[Any, ...]:
+    """The same columns labelled ``prefix + name``, to read a campaign in the same row as what it owns."""
+    return tuple(column.label(prefix + column.name) for column in _COLUMNS)

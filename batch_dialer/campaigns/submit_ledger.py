@@ -9,17 +9,24 @@ transaction at each end: four calls cost two commits, not eight, and their campa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
-from batch_dialer.campaigns.attempt_ledger import load_campaign
 from batch_dialer.campaigns.attempt_states import AttemptState, check_attempt_transition
-from batch_dialer.campaigns.campaign_row import CampaignRow
+from batch_dialer.campaigns.campaign_row import CampaignRow, labelled_campaign_columns
 from batch_dialer.campaigns.kinds.base import DialJob
-from batch_dialer.campaigns.models import CallAttempt, CallTask, Contact, DoNotCall, Opportunity, table_of
+from batch_dialer.campaigns.models import (
+    CallAttempt,
+    CallTask,
+    Campaign,
+    Contact,
+    DoNotCall,
+    Opportunity,
+    table_of,
+)
 
 __all__ = [
     "Placed",
@@ -36,6 +43,7 @@ _task = table_of(CallTask)
 _contact = table_of(Contact)
 _opp = table_of(Opportunity)
 _dnc = table_of(DoNotCall)
+_campaign = table_of(Campaign)
 
 _QUEUED, _SUBMITTING = AttemptState.QUEUED.value, AttemptState.SUBMITTING.value
 
@@ -46,9 +54,23 @@ _BEGIN = (
     .values(state=_SUBMITTING, lease_until=bindparam("lease_until", type_=_attempt.c.lease_until.type))
     .returning(_attempt.c.id)
 )
+_CAMPAIGN_ = "campaign__"
+# the attempts with their task's contact, their campaign and whether the number is on the do-not-call
+# list: one statement where four were
 _JOBS = (
-    select(_attempt, _task.c.contact_id, _dnc.c.phone.label("dnc_phone"))
+    select(
+        _attempt,
+        _task.c.contact_id,
+        _dnc.c.phone.label("dnc_phone"),
+        _contact.c.name.label("contact_name"),
+        _contact.c.company.label("contact_company"),
+        _contact.c.phone.label("contact_phone"),
+        _contact.c.extra.label("contact_extra"),
+        *labelled_campaign_columns(_CAMPAIGN_),
+    )
     .join(_task, _task.c.id == _attempt.c.task_id)
+    .join(_contact, _contact.c.id == _task.c.contact_id)
+    .join(_campaign, _campaign.c.id == _attempt.c.campaign_id)
     .outerjoin(_dnc, _dnc.c.phone == _attempt.c.phone)
     .where(_attempt.c.id.in_(bindparam("ids", expanding=True)))
 )
@@ -108,8 +130,12 @@ def begin_submits(
         if not moved and not resubmitted:
             return {}
         rows = conn.execute(_JOBS, {"ids": list(moved | resubmitted)}).all()
-        campaigns = {cid: load_campaign(conn, cid) for cid in {r.campaign_id for r in rows}}
-        contacts = contact_fields(conn, [(r.contact_id, campaigns[r.campaign_id]) for r in rows])
+        campaigns = {r.campaign_id: CampaignRow.from_mapping(r._mapping, _CAMPAIGN_) for r in rows}
+        people = {
+            r.contact_id: _Contact(r.contact_name, r.contact_company, r.contact_phone, r.contact_extra)
+            for r in rows
+        }
+        contacts = contact_fields(conn, [(r.contact_id, campaigns[r.campaign_id]) for r in rows], people)
     return {
         r.id: DialJob(
             attempt_id=r.id,
@@ -148,15 +174,25 @@ def renew_submit_lease(conn: Connection, attempt_id: int, now: datetime, lease_u
     )
 
 
+class _Contact(NamedTuple):
+    name: str | None
+    company: str | None
+    phone: str
+    extra: dict[str, Any] | None
+
+
 def contact_fields(
-    conn: Connection, wanted: Sequence[tuple[int, CampaignRow]]
+    conn: Connection,
+    wanted: Sequence[tuple[int, CampaignRow]],
+    contacts: Mapping[int, _Contact] | None = None,
 ) -> dict[tuple[int, int], dict[str, Any]]:
     """Each (contact, campaign) as the campaign's placeholders see the contact: name, company, phone,
     product and every extra column; the product is the contact's first opportunity among the
-    campaign's products (any product when the campaign names none)."""
+    campaign's products (any product when the campaign names none). ``contacts``: already read."""
     contact_ids = {cid for cid, _ in wanted}
     ids = {"ids": list(contact_ids)}
-    contacts = {r.id: r for r in conn.execute(_CONTACTS, ids)}
+    if contacts is None:
+        contacts = {r.id: _Contact(r.name, r.company, r.phone, r.extra) for r in conn.execute(_CONTACTS, ids)}
     opportunities: defaultdict[int, list[Any]] = defaultdict(list)
     for row in conn.execute(_OPPORTUNITIES, ids):
         opportunities[row.contact_id].append(row)
