@@ -43,10 +43,10 @@ _DUE = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
 )
-_POLL_LATER = (
+_POLL_AT = (
     update(_attempt)
     .where(_attempt.c.id.in_(bindparam("ids", expanding=True)))
-    .values(next_poll_at=bindparam("later", type_=_attempt.c.next_poll_at.type))
+    .values(next_poll_at=bindparam("at", type_=_attempt.c.next_poll_at.type))
 )
 _SOONER = (
     update(_attempt)
@@ -103,7 +103,7 @@ def due_polls(
         ids = list(conn.scalars(_DUE, {"now": now, "limit": limit}))
         if ids:
             later = now + timedelta(seconds=max(next_in_s, 0.05))
-            conn.execute(_POLL_LATER, {"ids": ids, "later": later})
+            conn.execute(_POLL_AT, {"ids": ids, "at": later})
     return ids
 
 
@@ -147,7 +147,7 @@ def record_batch(
         return 0
     with engine.begin() as conn:
         if due_again:
-            conn.execute(_POLL_LATER, {"ids": list(due_again), "later": now})
+            conn.execute(_POLL_AT, {"ids": list(due_again), "at": now})
         for first, statement in ((True, _ANSWERED_FIRST), (False, _ANSWERED_AGAIN)):
             params = [
                 {"b_id": a.attempt_id, "b_next": a.next_poll_at, "b_at": now}

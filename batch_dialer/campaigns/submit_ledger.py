@@ -74,7 +74,6 @@ _JOBS = (
     .outerjoin(_dnc, _dnc.c.phone == _attempt.c.phone)
     .where(_attempt.c.id.in_(bindparam("ids", expanding=True)))
 )
-_CONTACTS = select(_contact).where(_contact.c.id.in_(bindparam("ids", expanding=True)))
 _OPPORTUNITIES = (
     select(_opp.c.contact_id, _opp.c.product, _opp.c.comment, _opp.c.qq)
     .where(_opp.c.contact_id.in_(bindparam("ids", expanding=True)))
@@ -182,19 +181,13 @@ class _Contact(NamedTuple):
 
 
 def contact_fields(
-    conn: Connection,
-    wanted: Sequence[tuple[int, CampaignRow]],
-    contacts: Mapping[int, _Contact] | None = None,
+    conn: Connection, wanted: Sequence[tuple[int, CampaignRow]], contacts: Mapping[int, _Contact]
 ) -> dict[tuple[int, int], dict[str, Any]]:
     """Each (contact, campaign) as the campaign's placeholders see the contact: name, company, phone,
     product and every extra column; the product is the contact's first opportunity among the
-    campaign's products (any product when the campaign names none). ``contacts``: already read."""
-    contact_ids = {cid for cid, _ in wanted}
-    ids = {"ids": list(contact_ids)}
-    if contacts is None:
-        contacts = {r.id: _Contact(r.name, r.company, r.phone, r.extra) for r in conn.execute(_CONTACTS, ids)}
+    campaign's products (any product when the campaign names none). ``contacts``: as read with the jobs."""
     opportunities: defaultdict[int, list[Any]] = defaultdict(list)
-    for row in conn.execute(_OPPORTUNITIES, ids):
+    for row in conn.execute(_OPPORTUNITIES, {"ids": list({cid for cid, _ in wanted})}):
         opportunities[row.contact_id].append(row)
     fields: dict[tuple[int, int], dict[str, Any]] = {}
     for contact_id, campaign in wanted:

@@ -79,6 +79,6 @@ def declare_actors(broker: dramatiq.Broker) -> Actors:
         place_attempt=actor(place_attempt, DIAL_QUEUE),
         # its attempts are re-sent one by one by the scheduler's recovery, never the batch again
         place_attempts=actor(place_attempts, DIAL_QUEUE, max_retries=0),
-        # a batch stops sending requests at Timings.poll_budget_s, well inside this limit
+        # a batch stops sending requests at runtime.POLL_BUDGET_S, well inside this limit
         poll_attempts=actor(poll_attempts, POLL_QUEUE, time_limit=int(POLL_TIME_LIMIT_S * 1000)),
     )

@@ -5,7 +5,7 @@ into ledger moves the same way for every kind: final → outcome, not found → 
 awaiting keys → wait until the IVR's longest duration, otherwise nothing (the next poll was scheduled when
 this one was handed out). What the batch learnt is written in one transaction.
 
-A batch keeps to a time budget (``Timings.poll_budget_s``): it sends no request that, waiting its full
+A batch keeps to a time budget (``runtime.POLL_BUDGET_S``): it sends no request that, waiting its full
 timeout, could end past the budget. A centre that answers in milliseconds gets all fifty polls of a
 message; one that hangs gets as many as fit, and the rest are due again at once for the next dispatch.
 """
@@ -22,7 +22,7 @@ from batch_dialer.campaigns.attempt_states import AttemptState, Outcome
 from batch_dialer.campaigns.kinds.base import CampaignKind, PollTarget, Reading, ReadingStatus
 from batch_dialer.campaigns.kinds.registry import kind_named
 from batch_dialer.campaigns.poll_ledger import Answered, Finished, poll_targets, record_batch
-from batch_dialer.workers.runtime import Runtime
+from batch_dialer.workers.runtime import POLL_BUDGET_S, Runtime
 
 __all__ = ["NOT_FOUND_GRACE_S", "collect"]
 
@@ -39,7 +39,13 @@ def collect(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[str, int]:
     answered: list[Answered] = []
     finished: list[Finished] = []
     deferred: list[int] = []
-    for kind, targets in _in_steps(runtime, poll_targets(runtime.engine, attempt_ids), deferred):
+    ends_at = runtime.clock.now() + timedelta(seconds=POLL_BUDGET_S)
+    for n, (kind, targets) in enumerate(_steps(poll_targets(runtime.engine, attempt_ids))):
+        # the first step always runs (a batch always progresses); a bulk read counts as one request
+        worst = timedelta(seconds=runtime.timings.request_timeout_s * (kind.poll_step or 1))
+        if n and runtime.clock.now() + worst > ends_at:
+            deferred.extend(t.attempt_id for t in targets)
+            continue
         readings = kind.read_results(runtime, targets)
         now = runtime.clock.now()
         for target in targets:
@@ -65,28 +71,16 @@ def collect(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[str, int]:
     return dict(counts)
 
 
-def _in_steps(
-    runtime: Runtime, targets: Sequence[PollTarget], deferred: list[int]
-) -> Iterator[tuple[CampaignKind, list[PollTarget]]]:
-    """The targets by kind, in the steps each kind reads them; once a step's requests could outlast the
-    budget, the rest go to ``deferred`` instead (the first step always runs: a batch always progresses)."""
+def _steps(targets: Sequence[PollTarget]) -> Iterator[tuple[CampaignKind, list[PollTarget]]]:
+    """The targets by kind, in the steps each kind reads them (``CampaignKind.poll_step``)."""
     by_kind: dict[str, list[PollTarget]] = defaultdict(list)
     for target in targets:
         by_kind[target.kind].append(target)
-    timings = runtime.timings
-    ends_at = runtime.clock.now() + timedelta(seconds=timings.poll_budget_s)
-    started = False
     for kind_name, of_kind in by_kind.items():
         kind = kind_named(kind_name)
         step = kind.poll_step or len(of_kind)
         for start in range(0, len(of_kind), step):
-            chunk = of_kind[start : start + step]
-            worst = timedelta(seconds=timings.request_timeout_s * (len(chunk) if kind.poll_step else 1))
-            if started and runtime.clock.now() + worst > ends_at:
-                deferred.extend(t.attempt_id for t in chunk)
-                continue
-            started = True
-            yield kind, chunk
+            yield kind, of_kind[start : start + step]
 
 
 def _judge(

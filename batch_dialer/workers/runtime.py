@@ -17,6 +17,7 @@ from batch_dialer.campaigns.clock import Clock, system_clock
 
 __all__ = [
     "HINTED_POLL_FACTOR",
+    "POLL_BUDGET_S",
     "POLL_TIME_LIMIT_S",
     "MissingCapability",
     "Runtime",
@@ -32,9 +33,10 @@ HINTED_POLL_FACTOR = 6.0
 
 #: the poll_attempts actor's dramatiq time limit (seconds)
 POLL_TIME_LIMIT_S = 120.0
-#: the share of that limit one poll message spends sending requests: it sends no request that could
-#: still be waiting for its full timeout past this share
-POLL_TIME_SHARE = 0.75
+#: how long one poll message may spend on requests (¾ of that limit): it sends no request that could still
+#: be waiting for its full timeout past this, so a batch of 50 on a centre that answers in milliseconds
+#: polls them all, and one on a centre that hangs stops in time (see collecting)
+POLL_BUDGET_S = POLL_TIME_LIMIT_S * 0.75
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,6 @@ class Timings:
     def next_poll_in_s(self) -> float:
         """How far ahead a poll handed out schedules the next one."""
         return self.poll_interval_s * (HINTED_POLL_FACTOR if self.poll_hints else 1.0)
-
-    @property
-    def poll_budget_s(self) -> float:
-        """How long one poll message may spend on requests: a batch of 50 on a centre that answers each
-        in milliseconds polls them all, and one on a centre that hangs stops in time (see collecting)."""
-        return POLL_TIME_LIMIT_S * POLL_TIME_SHARE
 
     def for_centre(self, centre: object) -> Timings:
         """Hints only from a centre that has a call log to read them from."""
