@@ -63,6 +63,11 @@ def place_many(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[int, str | 
     lease expired, so a re-send takes it over as a resubmission); it does not hold up the others."""
     now = runtime.clock.now()
     jobs = begin_submits(runtime.engine, attempt_ids, now, runtime.timings.claim_lease_s)
+    # a submission must end (answered or timed out) before its lease does, or the scheduler's recovery
+    # could send the same attempt again while this one is still on its way to the centre (a lease shorter
+    # than one request's worst case cannot promise that even for the first: then all go, as they came)
+    spare = runtime.timings.claim_lease_s - runtime.timings.request_timeout_s
+    last_start = now + timedelta(seconds=spare) if spare > 0 else None
     results: dict[int, str | CallCenterError] = {}
     placed: list[Placed] = []
     try:
@@ -70,6 +75,10 @@ def place_many(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[int, str | 
             job = jobs.get(attempt_id)
             if job is None:
                 results[attempt_id] = "skipped"
+                continue
+            if last_start is not None and runtime.clock.now() > last_start:  # re-sent at once
+                _expire_lease(runtime, attempt_id, now)
+                results[attempt_id] = "lease-short"
                 continue
             try:
                 outcome = _submit(runtime, job, now)
