@@ -35,8 +35,10 @@ _campaign = table_of(Campaign)
 _task = table_of(CallTask)
 _attempt = table_of(CallAttempt)
 
-#: claimed attempts per placement message
-PLACE_CHUNK = 4
+#: claimed attempts per placement message, at most. Their submissions are sequential, so at a centre that
+#: takes 50 ms a request the last waits 350 ms, well inside the 2-tick gap target at the default 1 s tick;
+#: at 4, a 300-channel tick of about 7 calls cost two messages and about 15 % more CPU per call
+PLACE_CHUNK = 8
 _UNSEEN = (AttemptState.QUEUED.value, AttemptState.SUBMITTING.value)
 _BUSY = (*_UNSEEN, AttemptState.PLACED.value)
 
@@ -189,15 +191,22 @@ class Dispatcher:
         return report
 
     def _send_placements(self, ids: Sequence[int]) -> None:
-        """In messages of at most ``PLACE_CHUNK``: fewer Redis round trips, and still spread over the
-        worker threads so the last call of a tick does not wait for the others' requests."""
+        """In as few messages of at most ``PLACE_CHUNK`` as hold them, of even size (9 go as 5 + 4, not
+        8 + 1): each message costs Redis scripts, a fetch, an ack and two transactions whatever it
+        carries, and a message's calls go to the centre one after another, so none is longer than it
+        needs to be."""
         place_many = self.senders.place_many
         if place_many is None or len(ids) == 1:
             for attempt_id in ids:
                 self.senders.place(attempt_id)
             return
-        for start in range(0, len(ids), PLACE_CHUNK):
-            place_many(list(ids[start : start + PLACE_CHUNK]))
+        messages = -(-len(ids) // PLACE_CHUNK)
+        size, extra = divmod(len(ids), messages)
+        start = 0
+        for n in range(messages):
+            end = start + size + (n < extra)
+            place_many(list(ids[start:end]))
+            start = end
 
     def _dialable_campaigns(self, conn: Connection, now: datetime) -> list[CampaignRow]:
         rows = [CampaignRow.from_mapping(r._mapping) for r in conn.execute(_DIALABLE, {"now": now})]
