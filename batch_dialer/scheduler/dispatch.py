@@ -196,7 +196,7 @@ class Dispatcher:
         carries, and a message's calls go to the centre one after another, so none is longer than it
         needs to be."""
         place_many = self.senders.place_many
-        if place_many is None or len(ids) == 1:
+        if place_many is None or len(ids) <= 1:
             for attempt_id in ids:
                 self.senders.place(attempt_id)
             return

@@ -38,3 +38,19 @@ def test_a_tick_splits_its_calls_evenly_over_the_fewest_messages(sqlite_engine: 
 
 def test_a_tick_that_fits_one_message_sends_one(sqlite_engine: Engine) -> None:
     assert [len(m) for m in _messages_for_one_tick(sqlite_engine, 8)] == [8]
+
+
+def test_a_tick_that_claims_nothing_sends_nothing(sqlite_engine: Engine) -> None:
+    seed_contacts(sqlite_engine, 3)
+    cid = make_campaign(sqlite_engine, channels=10)
+    start(sqlite_engine, cid, datetime.now(UTC))
+    messages: list[list[int]] = []
+    alone: list[int] = []
+    with running_simulator(channels=40, speed=60, seed=1) as sim:
+        senders = Senders(alone.append, print, place_many=messages.append)
+        dispatcher = Dispatcher(
+            sqlite_engine, connect(sim.base_url, None), senders, ManualClock(datetime.now(UTC))
+        )
+        assert dispatcher.pace().claimed == {cid: 3}
+        assert dispatcher.pace().claimed == {cid: 0}  # room left, nothing due
+    assert [len(m) for m in messages] == [3] and alone == []
