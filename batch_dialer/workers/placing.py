@@ -76,7 +76,7 @@ def place_many(runtime: Runtime, attempt_ids: Sequence[int]) -> dict[int, str | 
             if job is None:
                 results[attempt_id] = "skipped"
                 continue
-            if last_start is not None and runtime.clock.now() > last_start:  # re-sent at once
+            if last_start is not None and runtime.clock.now() > last_start:  # recovery re-sends it
                 _expire_lease(runtime, attempt_id, now)
                 results[attempt_id] = "lease-short"
                 continue
