@@ -200,13 +200,8 @@ class Dispatcher:
             for attempt_id in ids:
                 self.senders.place(attempt_id)
             return
-        messages = -(-len(ids) // PLACE_CHUNK)
-        size, extra = divmod(len(ids), messages)
-        start = 0
-        for n in range(messages):
-            end = start + size + (n < extra)
-            place_many(list(ids[start:end]))
-            start = end
+        for batch in _even_batches(ids, PLACE_CHUNK):
+            place_many(batch)
 
     def _dialable_campaigns(self, conn: Connection, now: datetime) -> list[CampaignRow]:
         rows = [CampaignRow.from_mapping(r._mapping) for r in conn.execute(_DIALABLE, {"now": now})]
@@ -317,10 +312,8 @@ class Dispatcher:
             if ended is not None:
                 next_in = self.poll_interval_s * HINTED_POLL_FACTOR
         ids = due_polls(self.engine, now, self.poll_batch * 40, next_in, ended or ())
-        # as few messages as hold them, of even size: no thread waits on a full one beside a tiny one
-        messages = -(-len(ids) // self.poll_batch)
-        for n in range(messages):
-            self.senders.poll(ids[n::messages])
+        for batch in _even_batches(ids, self.poll_batch):
+            self.senders.poll(batch)
         return len(ids)
 
     def _any_placed(self) -> bool:
@@ -357,3 +350,10 @@ class Dispatcher:
             start(self.engine, cid, now, actor="scheduler")
         stop_at_end(self.engine, now)
         finish_if_done(self.engine, now)
+
+
+def _even_batches(ids: Sequence[int], most: int) -> list[list[int]]:
+    """As few batches of at most ``most`` as hold ``ids``, of even size (none for none): no worker thread
+    waits on a full message beside a tiny one."""
+    messages = -(-len(ids) // most)
+    return [list(ids[n::messages]) for n in range(messages)]

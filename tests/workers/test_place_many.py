@@ -1,16 +1,19 @@
 """Several claimed attempts placed from one message: two commits for all of them, each still its own
-compare-and-set, and a transport failure costs only its own attempt."""
+compare-and-set, and a transport failure costs only its own attempt; at a slow centre, no call is sent
+that could still be on its way when its claim lease runs out."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import Engine, event, select
 
+from batch_dialer.callcenter import connect
 from batch_dialer.callcenter.errors import CallCenterError
 from batch_dialer.callcenter.guoxin_http import GuoxinHttp
 from batch_dialer.campaigns.claiming import ClaimPolicy, claim_due
+from batch_dialer.campaigns.clock import ManualClock
 from batch_dialer.campaigns.lifecycle import start
 from batch_dialer.campaigns.models import CallAttempt, CallTask, table_of
 from batch_dialer.workers.placing import place, place_many
@@ -77,3 +80,38 @@ def test_one_message_places_several_in_two_commits_and_one_failure_stays_its_own
     assert states == {i: ("submitting" if i == lost else "placed") for i in ids}
     assert lease is not None and lease <= datetime.now(UTC)  # recovery re-sends it as a resubmission
     assert attempts == [0, 1, 1, 1]  # a placement counts once on its task; the lost one not yet
+
+
+def test_a_slow_centre_gets_the_submissions_that_end_within_their_lease(sqlite_engine: Engine) -> None:
+    """A placement message's calls go one after another; one that could still be on its way when its
+    lease runs out is not sent but handed back at once, and its re-send places it exactly once."""
+    clock = ManualClock(datetime.now(UTC))
+    with running_simulator(channels=10, speed=1, seed=3) as sim:
+        centre = connect(sim.base_url, None)
+        runtime = Runtime(
+            sqlite_engine, centre, clock=clock, timings=Timings(claim_lease_s=30, request_timeout_s=13)
+        )
+        seed_contacts(sqlite_engine, 8)
+        cid = make_campaign(sqlite_engine, max_attempts=1, channels=8)
+        start(sqlite_engine, cid, clock.now())
+        ids = claim_due(sqlite_engine, ClaimPolicy(cid, "", 30.0), 8, clock.now()).attempt_ids
+        submit = centre.submit_tts_call  # type: ignore[attr-defined]
+
+        def slow(*args: object, **kwargs: object) -> object:
+            clock.advance(timedelta(seconds=13))  # every request waits out its whole timeout
+            return submit(*args, **kwargs)
+
+        centre.submit_tts_call = slow  # type: ignore[attr-defined]
+        results = place_many(runtime, ids)
+        # requests start at 0 and 13 s and end by 26 s; one starting at 26 s could end past the 30 s lease
+        assert [results[i] for i in ids] == ["placed"] * 2 + ["lease-short"] * 6
+        with sqlite_engine.connect() as conn:
+            leases = dict(
+                conn.execute(
+                    select(_attempt.c.id, _attempt.c.lease_until).where(_attempt.c.id.in_(ids[2:]))
+                ).all()
+            )
+        assert all(lease is not None and lease <= clock.now() for lease in leases.values())
+        centre.submit_tts_call = submit  # type: ignore[attr-defined]
+        assert set(place_many(runtime, ids[2:]).values()) == {"placed"}
+        assert sim.center.truth()["operations"]["IVR_TTS_CALL"] == 8  # type: ignore[index]

@@ -1,7 +1,6 @@
 """A poll message of fifty attempts keeps to its time budget: a centre that answers at once gets every
 poll, one whose every request takes the full timeout gets as many as fit, and the rest are due again at
-once; a placement message likewise sends no call that could still be on its way when its lease runs
-out. Over real HTTP to the simulator; the slow centre is the test clock moving a timeout per request."""
+once. Over real HTTP to the simulator; the slow centre is the test clock moving a timeout per request."""
 
 from __future__ import annotations
 
@@ -93,38 +92,3 @@ def test_a_fast_centre_gets_fifty_polls_in_one_message(sqlite_engine: Engine) ->
         with sqlite_engine.connect() as conn:
             later = list(conn.scalars(select(_attempt.c.next_poll_at).where(_attempt.c.id.in_(ids))))
         assert all(at > clock.now() for at in later)  # none brought forward
-
-
-def test_a_slow_centre_gets_the_submissions_that_end_within_their_lease(sqlite_engine: Engine) -> None:
-    """A placement message's calls go one after another; one that could still be on its way when its
-    lease runs out is not sent but handed back at once, and its re-send places it exactly once."""
-    clock = ManualClock(datetime.now(UTC))
-    with running_simulator(channels=10, speed=1, seed=3) as sim:
-        centre = connect(sim.base_url, None)
-        runtime = Runtime(
-            sqlite_engine, centre, clock=clock, timings=Timings(claim_lease_s=30, request_timeout_s=13)
-        )
-        seed_contacts(sqlite_engine, 8)
-        cid = make_campaign(sqlite_engine, max_attempts=1, channels=8)
-        start(sqlite_engine, cid, clock.now())
-        ids = claim_due(sqlite_engine, ClaimPolicy(cid, "", 30.0), 8, clock.now()).attempt_ids
-        submit = centre.submit_tts_call  # type: ignore[attr-defined]
-
-        def slow(*args: object, **kwargs: object) -> object:
-            clock.advance(timedelta(seconds=13))  # every request waits out its whole timeout
-            return submit(*args, **kwargs)
-
-        centre.submit_tts_call = slow  # type: ignore[attr-defined]
-        results = place_many(runtime, ids)
-        # requests start at 0 and 13 s and end by 26 s; one starting at 26 s could end past the 30 s lease
-        assert [results[i] for i in ids] == ["placed"] * 2 + ["lease-short"] * 6
-        with sqlite_engine.connect() as conn:
-            leases = dict(
-                conn.execute(
-                    select(_attempt.c.id, _attempt.c.lease_until).where(_attempt.c.id.in_(ids[2:]))
-                ).all()
-            )
-        assert all(lease is not None and lease <= clock.now() for lease in leases.values())
-        centre.submit_tts_call = submit  # type: ignore[attr-defined]
-        assert set(place_many(runtime, ids[2:]).values()) == {"placed"}
-        assert sim.center.truth()["operations"]["IVR_TTS_CALL"] == 8  # type: ignore[index]
